@@ -1,0 +1,124 @@
+"""What each scenario is and which parameters it takes: the command line's contract.
+
+Every scenario module defines ``SCENARIO = Scenario(...)`` and ``run(**params)``. Modules keep their imports
+light at the top (heavy libraries inside ``run``), so listing the catalog stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+
+class ParamError(ValueError):
+    """A parameter value that is unknown, malformed or out of range (the message names what is allowed)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: int | float | str
+    help: str
+    min: int | float | None = None
+    max: int | float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+    def allowed(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        kind = "a whole number" if self.type is int else "a number"
+        return f"{kind} from {self.min:g} to {self.max:g}" if self.min is not None else kind
+
+    def parse(self, text: str | int | float) -> int | float | str:
+        """The value of ``text`` for this parameter, or ParamError naming what is allowed."""
+        try:
+            if self.type is int:
+                value = int(str(text).replace("_", ""))
+            elif self.type is float:
+                value = float(text)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError
+            else:
+                value = str(text)
+        except ValueError:
+            raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}") from None
+        if self.choices and value not in self.choices:
+            raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}")
+        if self.min is not None and not (self.min <= value <= self.max):
+            raise ParamError(f"{self.name}={text!r} is out of range: {self.name} takes {self.allowed()}")
+        return value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # the command-line name, e.g. "threads-download"
+    module: str  # e.g. "scenarios.threads_download"
+    title: str  # one short line
+    guide: str  # the guide's section or exercise it runs
+    watch: str  # one line: what to watch on screen
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    lesson: str = ""  # the takeaway line it teaches (home and takeaways screens)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        names = ", ".join(p.name for p in self.params) or "none"
+        raise ParamError(f"unknown parameter {name!r} for {self.name}: its parameters are {names}")
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, given: dict) -> dict:
+        """Defaults overridden by ``given`` (strings or values), each checked against its range."""
+        values = self.defaults()
+        for name, text in given.items():
+            values[name] = self.param(name).parse(text)
+        return values
+
+
+# the order of the home screen; names are part of the command-line contract
+MODULES = (
+    "scenarios.threads_download",
+    "scenarios.async_dashboard",
+    "scenarios.async_fetch",
+    "scenarios.futures",
+    "scenarios.cpu_processes",
+    "scenarios.cpu_speedup",
+    "scenarios.mixed_loop",
+    "scenarios.convoy",
+)
+
+
+def _load() -> dict[str, Scenario]:
+    found = {}
+    for module in MODULES:
+        try:
+            scenario = importlib.import_module(module).SCENARIO
+        except ModuleNotFoundError as exc:
+            if exc.name == module:  # not written yet
+                continue
+            raise
+        found[scenario.name] = scenario
+    return found
+
+
+_catalog: dict[str, Scenario] | None = None
+
+
+def scenarios() -> dict[str, Scenario]:
+    global _catalog
+    if _catalog is None:
+        _catalog = _load()
+    return _catalog
+
+
+def get(name: str) -> Scenario:
+    found = scenarios()
+    if name not in found:
+        raise ParamError(f"unknown scenario {name!r}: choose one of {', '.join(found)}")
+    return found[name]

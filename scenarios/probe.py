@@ -1,0 +1,341 @@
+"""The probe: the few calls a scenario makes so concviz can see it run.
+
+    with probe.task("download 3"):          # a lane: starts running Python (state "cpu")
+        with probe.waiting("io"):           # sleeping or on the network, GIL released
+            time.sleep(0.2)
+        with lock:                          # lock = probe.Lock("progress"): request, acquire, release
+            ...
+
+Per event the calling thread appends one tuple to a list (well under a microsecond); a flusher thread packs
+them into binary frames (scenarios.wire) every 50 ms and writes them to the pipe concviz gave the child. At
+state boundaries the thread reads its own scheduler counters (on-CPU time and run-queue wait, from
+/proc/thread-self/schedstat, or ``time.thread_time_ns()`` where that does not exist), so concviz can tell time
+spent running from time spent waiting for the GIL or for a core.
+
+Without a pipe (``init`` never called, e.g. running a scenario module by hand) every call is a cheap no-op.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+from scenarios import wire
+
+_now = time.monotonic_ns
+_tls = threading.local()
+_ids = itertools.count(1)
+_buf: list = []
+_fd: int | None = None
+_flusher: threading.Thread | None = None
+_wake = threading.Event()
+_FLUSH_S = 0.05
+_NO_CPU = (-1, -1)
+
+
+# ---------------------------------------------------------------------------------------------- the writer
+
+
+def init(fd: int) -> None:
+    """Send events to ``fd`` (called once by the child entry point)."""
+    global _fd
+    _fd = fd
+    _start_flusher()
+    _emit((wire.HELLO, 0, 0, 0, _now(), wire.VERSION, os.cpu_count() or 1))
+    for lock in _unannounced:  # locks made at import time, before the pipe was known
+        lock._announce()
+    _unannounced.clear()
+
+
+def active() -> bool:
+    return _fd is not None
+
+
+def flush() -> None:
+    """Write out everything recorded so far (the flusher also does this every 50 ms)."""
+    if _fd is None:
+        _buf.clear()
+        return
+    n = len(_buf)
+    if not n:
+        return
+    batch = _buf[:n]  # take a prefix: other threads may be appending right now
+    del _buf[:n]
+    _write(batch)
+
+
+def _write(batch: list) -> None:
+    head, pack, pid = wire.FRAME_HEAD, wire.RECORD.pack, os.getpid()
+    body = bytearray()
+    for rec in batch:
+        if len(rec) == 7:
+            chunk = pack(*rec)
+        else:  # a TEXT record with its payload
+            chunk = pack(*rec[:7]) + rec[7]
+        if len(body) + len(chunk) > wire.MAX_BODY:
+            os.write(_fd, head.pack(len(body), pid) + body)
+            body = bytearray()
+        body += chunk
+    if body:
+        os.write(_fd, head.pack(len(body), pid) + body)
+
+
+def _flush_forever() -> None:
+    while True:
+        _wake.wait(_FLUSH_S)
+        _wake.clear()
+        try:
+            flush()
+        except OSError:  # the parent is gone: nobody is watching, stop the whole run
+            os._exit(3)
+
+
+def _start_flusher() -> None:
+    global _flusher
+    _flusher = threading.Thread(target=_flush_forever, name="concviz-flusher", daemon=True)
+    _flusher.start()
+
+
+def _after_fork_in_child() -> None:
+    """A forked worker (e.g. a ProcessPoolExecutor worker) keeps writing to the same pipe, under its own pid."""
+    _buf.clear()  # events of the parent process, already on their way
+    _tls.__dict__.clear()
+    if _fd is None:
+        return
+    _start_flusher()
+    try:  # multiprocessing children leave through os._exit: flush in its finalizers instead of atexit
+        from multiprocessing import util
+
+        util.Finalize(None, flush, exitpriority=100)
+    except Exception:  # pragma: no cover - multiprocessing always importable in CPython
+        pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _emit(rec: tuple) -> None:
+    _buf.append(rec)
+
+
+def _text(kind: int, target: int, text: str) -> None:
+    """Send a string in parts that each fit in one frame."""
+    data = text.encode("utf-8", "replace")
+    step = wire.MAX_BODY - wire.RECORD.size
+    parts = [data[i : i + step] for i in range(0, len(data), step)] or [b""]
+    t = _now()
+    for i, part in enumerate(parts):
+        _buf.append((wire.TEXT, kind, int(i == len(parts) - 1), target, t, len(part), 0, part))
+
+
+# ------------------------------------------------------------------------------------------- CPU readings
+
+
+def _read_schedstat() -> tuple[int, int]:
+    fd = getattr(_tls, "schedstat", None)
+    if fd is None:
+        try:
+            fd = _tls.schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            _tls.schedstat = -1
+            return time.thread_time_ns(), -1
+    if fd < 0:
+        return time.thread_time_ns(), -1
+    on_cpu, run_queue, _ = os.pread(fd, 64, 0).split()
+    return int(on_cpu), int(run_queue)
+
+
+def cpu_reading() -> tuple[int, int]:
+    """This thread's (on-CPU ns, run-queue wait ns) so far; run-queue is -1 where unknown."""
+    if _fd is None:
+        return _NO_CPU
+    return _read_schedstat()
+
+
+# -------------------------------------------------------------------------------------------------- tasks
+
+
+class Task:
+    """A lane on concviz's timeline: a thread, a process's work item or an asyncio task."""
+
+    __slots__ = ("id", "tid", "state_name", "_outer")
+
+    def __init__(self, name: str, kind: str = "thread", state: str = "cpu", parent: "Task | None" = None):
+        self.id = next(_ids)
+        self.tid = 0
+        self.state_name = state
+        if _fd is None:
+            return
+        _text(wire.TEXT_TASK, self.id, name)
+        _emit((wire.TASK, wire.KIND_CODE[kind], _variant, self.id, _now(), 0, parent.id if parent else 0))
+        if state == "cpu":
+            self.state(state)  # running here, on this thread: measure from now
+        else:
+            self.mark(state)  # e.g. "queued": it will run on another thread, which measures from then
+
+    def state(self, name: str) -> None:
+        """Switch this task to state ``name``, measured on the calling thread."""
+        self.state_name = name
+        if _fd is None:
+            return
+        tid = threading.get_native_id()
+        if tid != self.tid:
+            self.tid = tid
+            _emit((wire.BIND, 0, 0, self.id, _now(), tid, 0))
+        on_cpu, run_queue = _read_schedstat()
+        _emit((wire.STATE, wire.STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
+
+    def mark(self, name: str) -> None:
+        """Switch state without reading the CPU counters (for a task that runs on another thread)."""
+        self.state_name = name
+        if _fd is not None:
+            _emit((wire.STATE, wire.STATE_CODE[name], 0, self.id, _now(), -1, -1))
+
+    def end(self) -> None:
+        if _fd is None:
+            return
+        on_cpu, run_queue = _read_schedstat() if threading.get_native_id() == self.tid else _NO_CPU
+        _emit((wire.END, 0, 0, self.id, _now(), on_cpu, run_queue))
+
+    # used as "with probe.task(...)": the task is the current one of this thread while inside
+    def __enter__(self) -> "Task":
+        self._outer = getattr(_tls, "task", None)
+        _tls.task = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _tls.task = self._outer
+        self.end()
+
+
+
+def task(name: str, kind: str = "thread", state: str = "cpu") -> Task:
+    """Start a lane named ``name``; use it as a context manager to end it."""
+    return Task(name, kind, state)
+
+
+def current() -> Task | None:
+    return getattr(_tls, "task", None)
+
+
+@contextmanager
+def waiting(state: str = "io"):
+    """The current task waits (``io`` for sleep or network, ``wait`` for another task), then runs again."""
+    t = getattr(_tls, "task", None)
+    if t is None:
+        yield
+        return
+    before = t.state_name
+    t.state(state)
+    try:
+        yield
+    finally:
+        t.state(before)
+
+
+# -------------------------------------------------------------------------------------------------- locks
+
+_lock_ids = itertools.count(1)
+_unannounced: list["Lock"] = []
+_counter_ids: dict[str, int] = {}
+
+
+class Lock:
+    """A ``threading.Lock`` that records request, acquire and release (about 1.5 us per acquire/release)."""
+
+    __slots__ = ("_lock", "id", "name")
+
+    def __init__(self, name: str = "lock"):
+        self._lock = threading.Lock()
+        self.id = next(_lock_ids)
+        self.name = name
+        if _fd is not None:
+            self._announce()
+        else:
+            _unannounced.append(self)
+
+    def _announce(self) -> None:
+        _text(wire.TEXT_LOCK, self.id, self.name)
+        _emit((wire.LOCK, 0, self.id, 0, _now(), 0, 0))
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        t = getattr(_tls, "task", None)
+        tid = t.id if t else 0
+        _buf.append((wire.LOCK_REQUEST, 0, self.id, tid, _now(), 0, 0))
+        got = self._lock.acquire(blocking, timeout)
+        if got:
+            _buf.append((wire.LOCK_ACQUIRED, 0, self.id, tid, _now(), 0, 0))
+        else:
+            _buf.append((wire.LOCK_RELEASED, 0, self.id, tid, _now(), 0, 1))  # gave up waiting
+        return got
+
+    def release(self) -> None:
+        t = getattr(_tls, "task", None)
+        _buf.append((wire.LOCK_RELEASED, 0, self.id, t.id if t else 0, _now(), 0, 0))
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+# ----------------------------------------------------------------------------------------------- variants
+
+_variant = 0
+_variant_ids = itertools.count(1)
+
+
+@contextmanager
+def variant(name: str):
+    """Run one model of a comparison (``serial``, ``threads``, ``processes``): lanes started inside belong to it."""
+    global _variant
+    vid = next(_variant_ids)
+    if _fd is not None:
+        _text(wire.TEXT_VARIANT, vid, name)
+        _emit((wire.VARIANT, 0, vid, 0, _now(), 0, 0))
+    outer, _variant = _variant, vid
+    try:
+        yield
+    finally:
+        _variant = outer
+        if _fd is not None:
+            _emit((wire.VARIANT, 1, vid, 0, _now(), 0, 0))
+
+
+# ------------------------------------------------------------------------------------- counters and notes
+
+
+def count(name: str, value: int) -> None:
+    """A named counter took ``value`` (the guide's ``progress``, requests in flight, ...)."""
+    if _fd is None:
+        return
+    cid = _counter_ids.get(name)
+    if cid is None:
+        cid = _counter_ids[name] = len(_counter_ids) + 1
+        _text(wire.TEXT_COUNTER, cid, name)
+    t = getattr(_tls, "task", None)
+    _buf.append((wire.COUNT, 0, cid, t.id if t else 0, _now(), int(value), 0))
+
+
+def note(**info) -> None:
+    """Report results and figures (JSON-able values) that concviz shows and puts in its summary."""
+    if _fd is not None:
+        _text(wire.TEXT_INFO, 0, json.dumps(info, default=str))
+
+
+def error(info: dict) -> None:
+    if _fd is not None:
+        _text(wire.TEXT_ERROR, 0, json.dumps(info, default=str))
+
+
+def run_end() -> None:
+    if _fd is not None:
+        _emit((wire.RUN_END, 0, 0, 0, _now(), 0, 0))

@@ -1,0 +1,211 @@
+"""The command line: ``concviz [list | run | record | replay | export]``.
+
+Bad input (an unknown scenario or parameter, a value out of range, a damaged file, a path that cannot be
+written) prints one line to stderr and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+from tui import __version__
+
+EXIT_USAGE = 2
+DEFAULT_SEED = 1
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="concviz",
+        description="Watch Python's concurrency models run: per-task timelines, lock contention and per-core load, "
+        "measured live. With no command, opens the app on its home screen.",
+    )
+    parser.add_argument("--version", action="version", version=f"concviz {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("list", help="list the scenarios and their parameters")
+
+    def scenario_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("name", metavar="NAME", help="a scenario (see 'concviz list')")
+        p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="set a scenario parameter (repeatable)")
+        p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+        p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                       help="end the run after S seconds (default 120, at most 3600)")
+
+    run = sub.add_parser("run", help="run a scenario live in the app, or headless")
+    scenario_args(run)
+    run.add_argument("--headless", action="store_true", help="no UI: print a summary when the run ends")
+    run.add_argument("--json", action="store_true", help="with --headless: print the summary as one JSON object")
+
+    record = sub.add_parser("record", help="run a scenario headless and save its trace to a file")
+    scenario_args(record)
+    record.add_argument("-o", "--output", required=True, metavar="FILE", help="the trace file to write")
+
+    replay = sub.add_parser("replay", help="replay a recorded trace in the app")
+    replay.add_argument("file", metavar="FILE")
+    replay.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.1 to 10 (default 1)")
+
+    export = sub.add_parser("export", help="convert a recorded trace to Chrome Trace Event JSON (Perfetto)")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("-o", "--output", required=True, metavar="OUT.json")
+    return parser
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p takes KEY=VALUE, got {pair!r}")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def resolve_run(args) -> tuple:
+    """The scenario, its checked parameters and the time limit, or UsageError."""
+    from scenarios.catalog import ParamError, get
+
+    try:
+        scenario = get(args.name)
+        params = scenario.resolve(parse_params(args.param))
+    except ParamError as exc:
+        raise UsageError(str(exc)) from None
+    limit = args.time_limit
+    if limit is not None and not (1 <= limit <= 3600):
+        raise UsageError(f"--time-limit {limit:g} is out of range: it takes 1 to 3600 seconds")
+    return scenario, params, limit
+
+
+def cmd_list() -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scenarios.catalog import scenarios
+
+    table = Table(title="concviz scenarios", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("guide")
+    table.add_column("what to watch")
+    table.add_column("parameters (default)")
+    for s in scenarios().values():
+        params = ", ".join(f"{p.name}={p.default}" for p in s.params)
+        table.add_row(s.name, s.guide, s.watch, params)
+    Console().print(table)
+    return 0
+
+
+def cmd_headless(args) -> int:
+    from tui.session import DEFAULT_TIME_LIMIT_S, run_headless
+
+    scenario, params, limit = resolve_run(args)
+    trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S)
+    summary = trace.summary()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        from rich.console import Console
+
+        from tui.report import render
+
+        Console().print(render(summary))
+    return 0 if (trace.exit or {}).get("status") == 0 else 1
+
+
+def cmd_record(args) -> int:
+    from tui import tracefile
+    from tui.session import DEFAULT_TIME_LIMIT_S, run_headless
+
+    scenario, params, limit = resolve_run(args)
+    tracefile.check_writable(args.output)
+    recorder = tracefile.Recorder()
+    trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
+                         on_batch=recorder.add)
+    size = recorder.save(args.output, trace.meta)
+    print(f"recorded {scenario.name} ({trace.duration:.2f} s, {trace.events} events) to {args.output}: "
+          f"{size / 1024:.1f} KiB")
+    return 0 if (trace.exit or {}).get("status") == 0 else 1
+
+
+def cmd_export(args) -> int:
+    from tui import export, tracefile
+
+    trace = tracefile.load(args.file)
+    tracefile.check_writable(args.output)
+    count = export.write_chrome_trace(trace, args.output)
+    print(f"wrote {count} trace events to {args.output} (open it in ui.perfetto.dev or chrome://tracing)")
+    return 0
+
+
+def cmd_app(args) -> int:
+    kwargs: dict = {}
+    if args.command == "run":
+        scenario, params, limit = resolve_run(args)
+        kwargs = dict(scenario=scenario.name, params=params, seed=args.seed, time_limit_s=limit)
+    elif args.command == "replay":
+        from tui import tracefile
+
+        if not (0.1 <= args.speed <= 10):
+            raise UsageError(f"--speed {args.speed:g} is out of range: it takes 0.1 to 10")
+        kwargs = dict(replay=tracefile.load(args.file), speed=args.speed, replay_path=args.file)
+    from tui.app import make_app  # Textual is imported only once the input is known to be good
+
+    make_app(**kwargs).run()
+    return 0
+
+
+def _on_terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the app and the atexit hook that ends every run
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scenarios.catalog import ParamError
+
+    args_list = sys.argv[1:] if argv is None else argv
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_terminate)
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "run" and (args.headless or args.json):
+            if args.json and not args.headless:
+                raise UsageError("--json goes with --headless")
+            return cmd_headless(args)
+        if args.command == "record":
+            return cmd_record(args)
+        if args.command == "export":
+            return cmd_export(args)
+        return cmd_app(args)
+    except (UsageError, ParamError) as exc:
+        print(f"concviz: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except _file_errors() as exc:
+        print(f"concviz: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _file_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from tui.tracefile import TraceFileError
+    except ImportError:
+        return (OSError,)
+    return (TraceFileError,)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

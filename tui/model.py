@@ -1,0 +1,534 @@
+"""The trace model: events and samples in; lanes, states and statistics out. No Textual here.
+
+Live runs, replays, exports and headless summaries all read this one model. Every query takes the time ``now``
+(seconds from the run's start) it should answer for, so a replay paused mid-run and a frozen snapshot clock see
+exactly what a live run saw at that moment.
+
+How a lane's time is split. The probe marks base states (cpu, io, wait, queued, startup) and, at each boundary,
+the thread's own scheduler counters: time on a CPU and time in the run queue. For a ``cpu`` stretch of wall
+time W with on-CPU time C and run-queue wait Q, and traced-lock waits L inside it:
+    cpu = C,  core_wait = Q,  gil_wait = W - C - Q - L   (a thread ready to run Python but not holding the GIL)
+On a build without a GIL, or in a single-threaded worker process, that remainder is reported as ``wait``.
+Lock waits and holds come from the traced lock and overlay the base states.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from scenarios import wire
+from tui import lessons
+
+BASE_STATES = ("queued", "startup", "cpu", "gil_wait", "core_wait", "io", "wait", "lock_wait", "lock_hold")
+STATE_HELP = {
+    "queued": "submitted, not started yet",
+    "startup": "a process or pool starting",
+    "cpu": "running Python on a core",
+    "gil_wait": "ready to run Python, waiting for the GIL",
+    "core_wait": "ready to run, waiting for a free core",
+    "io": "sleeping or waiting on I/O (GIL released)",
+    "wait": "blocked: waiting for another task or result",
+    "lock_wait": "waiting to acquire a lock",
+    "lock_hold": "holding a lock",
+}
+
+
+@dataclass(slots=True)
+class Segment:
+    """One stretch of a base state on a lane; ``t1`` is None while it lasts."""
+
+    t0: float
+    state: str
+    t1: float | None = None
+    start_cpu: tuple[int, int] | None = None  # (on-CPU ns, run-queue ns) read at the start, same thread
+    split: dict | None = None  # for cpu stretches: seconds in cpu / gil_wait / core_wait / wait
+
+
+@dataclass(slots=True)
+class Lane:
+    key: tuple[int, int]  # (pid, task id)
+    name: str
+    kind: str
+    pid: int
+    start: float
+    end: float | None = None
+    tid: int = 0
+    parent: int = 0
+    variant: str = ""  # the comparison variant it ran in ("" outside comparisons)
+    segments: list[Segment] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)  # segment start times, for bisect
+    overlays: list[list] = field(default_factory=list)  # [t0, t1|None, "lock_wait"|"lock_hold", lock name]
+    marks: list[float] = field(default_factory=list)  # times a traced lock was acquired
+
+    def state_at(self, now: float) -> str:
+        """The state shown in the lane's label at ``now``."""
+        if now < self.start:
+            return ""
+        if self.end is not None and now >= self.end:
+            return "done"
+        for t0, t1, state, _ in reversed(self.overlays):
+            if t0 <= now and (t1 is None or now < t1):
+                return state
+            if t1 is not None and t1 < now:
+                break
+        i = bisect.bisect_right(self.starts, now) - 1
+        if i < 0:
+            return ""
+        seg = self.segments[i]
+        if seg.state == "cpu" and seg.split:
+            return max(("cpu", "gil_wait", "core_wait"), key=lambda s: seg.split.get(s, 0.0))
+        return seg.state
+
+
+@dataclass(slots=True)
+class Variant:
+    """One model of a comparison run, from its start to its end."""
+
+    name: str
+    start: float
+    end: float | None = None
+
+
+@dataclass(slots=True)
+class Hold:
+    lane: tuple[int, int]
+    requested: float
+    acquired: float | None = None
+    released: float | None = None
+
+
+@dataclass(slots=True)
+class LockTrace:
+    name: str
+    holds: list[Hold] = field(default_factory=list)
+    open: dict = field(default_factory=dict)  # lane -> its Hold not yet released
+
+
+@dataclass(frozen=True, slots=True)
+class LockStats:
+    name: str
+    acquisitions: int
+    wait_s: float
+    longest_wait_s: float
+    hold_s: float
+    max_waiters: int
+    holder: str | None
+    waiting: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One look at the machine and the scenario's process tree (the parent's psutil sampler)."""
+
+    t: float
+    cores: tuple[float, ...]  # busy % per core
+    proc_cores: float  # the scenario tree's CPU use, in cores
+    threads: int  # OS threads in the scenario tree
+    rss: int  # bytes, summed over the tree
+    ctx_switches: int  # cumulative, over the tree
+    processes: int = 1
+
+
+class Trace:
+    """Everything measured in one run."""
+
+    def __init__(self, meta: dict | None = None) -> None:
+        self.meta: dict = dict(meta or {})
+        self.t0_ns: int | None = None
+        self.lanes: dict[tuple[int, int], Lane] = {}
+        self.locks: dict[tuple[int, int], LockTrace] = {}
+        self.variants: dict[str, Variant] = {}  # in the order they ran
+        self._variant_ids: dict[tuple[int, int], str] = {}
+        self.counters: dict[str, list[tuple[float, int]]] = {}
+        self.samples: list[Sample] = []
+        self.sample_times: list[float] = []
+        self.output: list[tuple[float, str]] = []
+        self.info: dict = {}
+        self.error: dict | None = None
+        self.exit: dict | None = None  # {"status": int, "signal": name|None, "reason": str}
+        self.ended: float | None = None  # the scenario's own end (RUN_END), seconds
+        self.last: float = 0.0  # the latest time seen in any event or sample
+        self.events = 0
+        self.root_pid: int | None = None
+        self._names: dict[tuple[int, int, int], str] = {}
+        self._counter_names: dict[tuple[int, int], str] = {}
+        self._lane_by_tid: dict[tuple[int, int], Lane] = {}
+
+    # ------------------------------------------------------------------------------------------ feeding
+
+    def seconds(self, t_ns: int) -> float:
+        return (t_ns - self.t0_ns) / 1e9 if self.t0_ns is not None else 0.0
+
+    def apply(self, records) -> None:
+        """Take decoded records (tui.stream): ``(pid, type, a, b, id, x, y, z, text)``."""
+        for rec in records:
+            self._apply(*rec)
+
+    def _apply(self, pid, typ, a, b, ident, x, y, z, text) -> None:
+        if typ == wire.HELLO:
+            if self.t0_ns is None:
+                self.t0_ns = x
+                self.root_pid = pid
+                self.meta.setdefault("machine", {}).setdefault("cores", z)
+            return
+        if self.t0_ns is None:
+            return  # nothing before the run's start is meaningful
+        self.events += 1
+        t = (x - self.t0_ns) / 1e9
+        if t > self.last:
+            self.last = t
+        if typ == wire.STATE:
+            lane = self.lanes.get((pid, ident))
+            if lane is not None:
+                self._state(lane, t, wire.STATES[a], y, z)
+        elif typ == wire.LOCK_REQUEST or typ == wire.LOCK_ACQUIRED or typ == wire.LOCK_RELEASED:
+            self._lock_event(pid, typ, b, ident, t, z)
+        elif typ == wire.COUNT:
+            name = self._counter_names.get((pid, b), f"counter {b}")
+            self.counters.setdefault(name, []).append((t, y))
+        elif typ == wire.TASK:
+            name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
+            lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
+                        variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
+            self.lanes[lane.key] = lane
+        elif typ == wire.BIND:
+            lane = self.lanes.get((pid, ident))
+            if lane is not None:
+                lane.tid = y
+                self._lane_by_tid[(pid, y)] = lane
+        elif typ == wire.END:
+            lane = self.lanes.get((pid, ident))
+            if lane is not None:
+                self._close(lane, t, y, z)
+                lane.end = t
+        elif typ == wire.LOCK:
+            name = self._names.pop((pid, wire.TEXT_LOCK, b), f"lock {b}")
+            self.locks[(pid, b)] = LockTrace(name)
+        elif typ == wire.TEXT:
+            if a == wire.TEXT_INFO:
+                self._merge_info(text)
+            elif a == wire.TEXT_ERROR:
+                self.error = _json_object(text)
+            elif a == wire.TEXT_COUNTER:
+                self._counter_names[(pid, ident)] = text
+            else:
+                self._names[(pid, a, ident)] = text
+        elif typ == wire.VARIANT:
+            name = self._names.pop((pid, wire.TEXT_VARIANT, b), None) if a == 0 else self._variant_ids.get((pid, b))
+            if a == 0:
+                name = name or f"variant {b}"
+                self._variant_ids[(pid, b)] = name
+                self.variants[name] = Variant(name, t)
+            elif name in self.variants:
+                self.variants[name].end = t
+        elif typ == wire.RUN_END:
+            if pid == self.root_pid:
+                self.ended = t
+
+    def _merge_info(self, text: str) -> None:
+        for key, value in _json_object(text).items():
+            if isinstance(value, dict) and isinstance(self.info.get(key), dict):
+                self.info[key].update(value)
+            else:
+                self.info[key] = value
+
+    def _state(self, lane: Lane, t: float, state: str, on_cpu: int, run_queue: int) -> None:
+        self._close(lane, t, on_cpu, run_queue)
+        seg = Segment(t, state, start_cpu=(on_cpu, run_queue) if on_cpu >= 0 else None)
+        lane.segments.append(seg)
+        lane.starts.append(t)
+
+    def _close(self, lane: Lane, t: float, on_cpu: int, run_queue: int) -> None:
+        if not lane.segments:
+            return
+        seg = lane.segments[-1]
+        if seg.t1 is not None:
+            return
+        seg.t1 = t
+        if seg.state == "cpu" and seg.start_cpu is not None and on_cpu >= 0:
+            seg.split = self._split(lane, seg, t, on_cpu, run_queue)
+
+    def _split(self, lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int) -> dict:
+        """Divide a cpu stretch into running, waiting for a core, waiting for the GIL (see the module doc)."""
+        wall = max(t - seg.t0, 0.0)
+        on = min(max((on_cpu - seg.start_cpu[0]) / 1e9, 0.0), wall)
+        queue = (run_queue - seg.start_cpu[1]) / 1e9 if run_queue >= 0 and seg.start_cpu[1] >= 0 else 0.0
+        queue = min(max(queue, 0.0), wall - on)
+        lock_wait = sum(_overlap(o[0], o[1] if o[1] is not None else t, seg.t0, t) for o in lane.overlays
+                        if o[2] == "lock_wait")
+        rest = max(wall - on - queue - lock_wait, 0.0)
+        waiting = "gil_wait" if (lane.kind != "process" and self.gil_enabled) else "wait"
+        return {"cpu": on, "core_wait": queue, waiting: rest}
+
+    def thread_sample(self, pid: int, tid: int, t_ns: int, on_cpu: int, run_queue: int) -> None:
+        """A parent-side reading of a thread's scheduler counters: splits a cpu stretch while it is still open."""
+        lane = self._lane_by_tid.get((pid, tid))
+        if lane is None or not lane.segments or self.t0_ns is None:
+            return
+        seg = lane.segments[-1]
+        if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
+            seg.split = self._split(lane, seg, self.seconds(t_ns), on_cpu, run_queue)
+
+    def _lock_event(self, pid: int, typ: int, lock_id: int, task: int, t: float, gave_up: int) -> None:
+        lock = self.locks.get((pid, lock_id))
+        if lock is None:
+            lock = self.locks[(pid, lock_id)] = LockTrace(f"lock {lock_id}")
+        key = (pid, task)
+        lane = self.lanes.get(key)
+        if typ == wire.LOCK_REQUEST:
+            hold = Hold(key, t)
+            lock.holds.append(hold)
+            lock.open[key] = hold
+            if lane is not None:
+                lane.overlays.append([t, None, "lock_wait", lock.name])
+            return
+        hold = lock.open.get(key)
+        if hold is None:
+            return
+        if lane is not None and lane.overlays and lane.overlays[-1][1] is None:
+            lane.overlays[-1][1] = t
+        if typ == wire.LOCK_ACQUIRED:
+            hold.acquired = t
+            if lane is not None:
+                lane.overlays.append([t, None, "lock_hold", lock.name])
+                lane.marks.append(t)
+        else:
+            hold.released = t
+            del lock.open[key]
+
+    def add_sample(self, sample: Sample) -> None:
+        self.samples.append(sample)
+        self.sample_times.append(sample.t)
+        if sample.t > self.last:
+            self.last = sample.t
+
+    def add_output(self, t: float, line: str) -> None:
+        self.output.append((t, line))
+
+    # ------------------------------------------------------------------------------------------ reading
+
+    @property
+    def gil_enabled(self) -> bool:
+        return self.meta.get("python", {}).get("gil", "enabled") == "enabled"
+
+    @property
+    def duration(self) -> float:
+        """The run's length so far: to its end if it ended, else to the latest event or sample."""
+        return self.ended if self.ended is not None else self.last
+
+    def ordered_lanes(self, now: float | None = None, variant: str | None = None) -> list[Lane]:
+        """Lanes in the order they started (those started by ``now``; of one variant if given)."""
+        lanes = [
+            lane for lane in self.lanes.values()
+            if (now is None or lane.start <= now) and (variant is None or lane.variant == variant)
+        ]
+        return sorted(lanes, key=lambda lane: (lane.start, lane.key))
+
+    def lane_states(self, lane: Lane, now: float | None = None) -> dict[str, float]:
+        """Seconds the lane spent in each state up to ``now``."""
+        now = self.duration if now is None else now
+        return _state_times(lane, lane.start, now, now)
+
+    def cells(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple[list, list]:
+        """The dominant state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive),
+        and for each cell whether a traced lock was acquired in it."""
+        width = (t1 - t0) / n
+        times: list[dict] = [{} for _ in range(n)]
+        end = min(lane.end if lane.end is not None else now, now)
+        i = max(bisect.bisect_right(lane.starts, t0) - 1, 0)
+        for seg in lane.segments[i:]:
+            if seg.t0 >= t1 or seg.t0 >= end:
+                break
+            s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
+            s0 = max(seg.t0, t0)
+            if s1 <= s0:
+                continue
+            shares = _shares(seg)
+            _spread(times, t0, width, s0, s1, shares)
+        for o0, o1, state, _ in _overlays_in(lane, t0, t1):
+            o1 = min(o1 if o1 is not None else end, end)
+            _spread(times, t0, width, max(o0, t0), min(o1, t1), ((state, 1.0),), weight=_OVERLAY_WEIGHT)
+        states = [max(c, key=c.get) if c else None for c in times]
+        marked = [False] * n
+        for m in lane.marks[bisect.bisect_left(lane.marks, t0):bisect.bisect_left(lane.marks, min(t1, now))]:
+            marked[min(int((m - t0) / width), n - 1)] = True
+        return states, marked
+
+    def lock_stats(self, now: float | None = None) -> list[LockStats]:
+        now = self.duration if now is None else now
+        out = []
+        for lock in self.locks.values():
+            acquisitions, wait, longest, hold_total = 0, 0.0, 0.0, 0.0
+            points = []
+            holder, waiting = None, []
+            for h in lock.holds:
+                if h.requested > now:
+                    break
+                got = h.acquired if h.acquired is not None and h.acquired <= now else None
+                left = h.released if h.released is not None and h.released <= now else None
+                w = (got if got is not None else (left if left is not None else now)) - h.requested
+                wait += w
+                longest = max(longest, w)
+                points.append((h.requested, 1))
+                points.append((got if got is not None else (left if left is not None else now + 1), -1))
+                if got is not None:
+                    acquisitions += 1
+                    hold_total += (left if left is not None else now) - got
+                    if left is None:
+                        holder = self._lane_name(h.lane)
+                elif left is None:
+                    waiting.append(self._lane_name(h.lane))
+            depth = peak = 0
+            for _, step in sorted(points):
+                depth += step
+                peak = max(peak, depth)
+            out.append(LockStats(lock.name, acquisitions, wait, longest, hold_total, peak, holder, tuple(waiting)))
+        return out
+
+    def _lane_name(self, key) -> str:
+        lane = self.lanes.get(key)
+        return lane.name if lane else f"task {key[1]}"
+
+    def counter(self, name: str, now: float | None = None) -> int | None:
+        """The counter's latest value at ``now``."""
+        values = self.counters.get(name)
+        if not values:
+            return None
+        if now is None:
+            return values[-1][1]
+        i = bisect.bisect_right(values, (now, float("inf"))) - 1
+        return values[i][1] if i >= 0 else None
+
+    def sample_at(self, now: float) -> Sample | None:
+        i = bisect.bisect_right(self.sample_times, now) - 1
+        return self.samples[i] if i >= 0 else None
+
+    def samples_between(self, t0: float, t1: float) -> list[Sample]:
+        return self.samples[bisect.bisect_left(self.sample_times, t0) : bisect.bisect_right(self.sample_times, t1)]
+
+    def core_means(self, t0: float = 0.0, t1: float | None = None) -> list[float]:
+        """Mean busy % per core over the run (or a window)."""
+        window = self.samples_between(t0, self.duration if t1 is None else t1)
+        if not window:
+            return []
+        n = len(window[0].cores)
+        return [sum(s.cores[i] for s in window) / len(window) for i in range(n)]
+
+    def peak(self, attr: str, now: float | None = None) -> float:
+        window = self.samples_between(0.0, self.duration if now is None else now)
+        return max((getattr(s, attr) for s in window), default=0)
+
+    def summary(self) -> dict:
+        """The run as one JSON-able object (``concviz run --headless --json``)."""
+        now = self.duration
+        lanes = self.ordered_lanes()
+        return {
+            "scenario": self.meta.get("scenario"),
+            "params": self.meta.get("params", {}),
+            "seed": self.meta.get("seed"),
+            "python": self.meta.get("python", {}),
+            "machine": self.meta.get("machine", {}),
+            "wall_s": round(now, 6),
+            "tasks": [
+                {
+                    "name": lane.name,
+                    "kind": lane.kind,
+                    "pid": lane.pid,
+                    "variant": lane.variant or None,
+                    "start_s": round(lane.start, 6),
+                    "end_s": round(lane.end, 6) if lane.end is not None else None,
+                    "states": {k: round(v, 6) for k, v in self.lane_states(lane, now).items() if v > 0},
+                }
+                for lane in lanes
+            ],
+            "locks": [
+                {
+                    "name": s.name,
+                    "acquisitions": s.acquisitions,
+                    "wait_s": round(s.wait_s, 6),
+                    "hold_s": round(s.hold_s, 6),
+                    "max_waiters": s.max_waiters,
+                }
+                for s in self.lock_stats(now)
+            ],
+            "cores": {
+                "count": self.meta.get("machine", {}).get("cores"),
+                "busy_pct_mean": [round(v, 1) for v in self.core_means()],
+            },
+            "counters": {name: values[-1][1] for name, values in self.counters.items()},
+            "metrics": lessons.metrics(self, now),
+            "explanation": lessons.explain(self, now),
+            "results": self.info.get("results"),
+            "error": self.error,
+            "exit": self.exit,
+        }
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+_OVERLAY_WEIGHT = 1.0
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _shares(seg: Segment) -> tuple[tuple[str, float], ...]:
+    if seg.split:
+        total = sum(seg.split.values())
+        if total > 0:
+            return tuple((k, v / total) for k, v in seg.split.items() if v > 0)
+    return ((seg.state, 1.0),)
+
+
+def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, shares, weight: float = 1.0) -> None:
+    """Add the stretch s0..s1, divided by ``shares``, to the cells it covers."""
+    if s1 <= s0:
+        return
+    n = len(times)
+    first = max(int((s0 - t0) / width), 0)
+    last = min(int((s1 - t0) / width), n - 1)
+    for c in range(first, last + 1):
+        c0 = t0 + c * width
+        covered = min(s1, c0 + width) - max(s0, c0)
+        if covered <= 0:
+            continue
+        cell = times[c]
+        for state, share in shares:
+            cell[state] = cell.get(state, 0.0) + covered * share * weight
+
+
+def _overlays_in(lane: Lane, t0: float, t1: float):
+    for o in lane.overlays:
+        if o[0] >= t1:
+            break
+        if o[1] is None or o[1] > t0:
+            yield o
+
+
+def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    end = min(lane.end if lane.end is not None else now, now)
+    for seg in lane.segments:
+        s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
+        s0 = max(seg.t0, t0)
+        if s1 <= s0:
+            continue
+        for state, share in _shares(seg):
+            totals[state] = totals.get(state, 0.0) + (s1 - s0) * share
+    for o0, o1, state, _ in lane.overlays:
+        o1 = min(o1 if o1 is not None else end, end, t1)
+        if o1 > max(o0, t0):
+            totals[state] = totals.get(state, 0.0) + o1 - max(o0, t0)
+    return totals
+
+
+def _json_object(text: str) -> dict:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}

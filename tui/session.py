@@ -1,0 +1,350 @@
+"""The session: start a scenario's child process, read its events, sample the machine, feed a trace model.
+
+One thread runs ``Session.pump``: a selector over the event pipe and the child's stdout and stderr, with a psutil
+look at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``Batch`` about ten times a
+second; the UI applies batches to its model on its own thread, headless mode applies them directly.
+
+The child runs in a session (process group) of its own. Its stdin is a lifeline: closing it, or this process
+dying, makes the child end its whole group. Whatever remains after the child exits is killed with the group.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psutil
+
+from scenarios.catalog import Scenario
+from tui.interpreter import python_info
+from tui.model import Sample, Trace
+from tui.stream import Decoder, StreamError
+
+TICK_S = 0.1
+DEFAULT_TIME_LIMIT_S = 120.0
+_live: "weakref.WeakSet[Session]" = weakref.WeakSet()
+
+
+@dataclass
+class Batch:
+    """What one tick gathered."""
+
+    records: list = field(default_factory=list)
+    samples: list = field(default_factory=list)
+    thread_samples: list = field(default_factory=list)  # (pid, tid, t_ns, on_cpu_ns, run_queue_ns)
+    output: list = field(default_factory=list)  # (t_ns, line)
+    exit: dict | None = None
+
+    def apply_to(self, trace: Trace) -> None:
+        trace.apply(self.records)
+        for s in self.samples:
+            trace.add_sample(_sample_seconds(trace, s))
+        for pid, tid, t_ns, on_cpu, run_queue in self.thread_samples:
+            trace.thread_sample(pid, tid, t_ns, on_cpu, run_queue)
+        for t_ns, line in self.output:
+            trace.add_output(trace.seconds(t_ns), line)
+        if self.exit is not None:
+            trace.exit = self.exit
+            if trace.ended is None:
+                trace.ended = trace.last
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.samples or self.output or self.exit is not None)
+
+
+def _sample_seconds(trace: Trace, s: tuple) -> Sample:
+    t_ns, *rest = s
+    return Sample(trace.seconds(t_ns), *rest)
+
+
+class Session:
+    """One run of one scenario in its own child process."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict,
+        seed: int,
+        sink: Callable[[Batch], None],
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    ) -> None:
+        self.scenario = scenario
+        self.params = params
+        self.seed = seed
+        self.sink = sink
+        self.time_limit_s = time_limit_s
+        self.proc: subprocess.Popen | None = None
+        self._cancel_reason: str | None = None
+        self._stderr_tail = bytearray()
+        self._tids: set[tuple[int, int]] = set()
+        self._sampler: _Sampler | None = None
+
+    def meta(self) -> dict:
+        return {
+            "scenario": self.scenario.name,
+            "params": self.params,
+            "seed": self.seed,
+            "python": python_info(),
+            "machine": {"cores": psutil.cpu_count() or 1},
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+
+    # ------------------------------------------------------------------------------------- life cycle
+
+    def start(self) -> None:
+        read_fd, write_fd = os.pipe()
+        env = dict(os.environ, CONCVIZ_EVENTS_FD=str(write_fd), PYTHONUNBUFFERED="1")
+        cmd = [sys.executable, "-m", "scenarios", self.scenario.name, "--seed", str(self.seed),
+               "--params", json.dumps(self.params)]
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(write_fd,), env=env, start_new_session=True,
+            )
+        finally:
+            os.close(write_fd)
+        self._events = os.fdopen(read_fd, "rb", buffering=0)
+        self._sampler = _Sampler(self.proc.pid)
+        _live.add(self)
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the run to stop (any thread): the pump ends the child's whole tree and returns."""
+        if self._cancel_reason is None:
+            self._cancel_reason = reason
+
+    def kill_tree(self) -> None:
+        """End the child and everything it started, now."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.proc.poll() is None:
+            try:
+                self.proc.kill()
+            except ProcessLookupError:
+                pass
+
+    def pump(self) -> None:
+        """Run until the child's tree has ended and every event is read; deliver batches to the sink."""
+        if self.proc is None:
+            self.start()
+        proc = self.proc
+        decoder = Decoder()
+        sel = selectors.DefaultSelector()
+        sel.register(self._events, selectors.EVENT_READ, "events")
+        sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
+        sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
+        line_buf = bytearray()
+        batch = Batch()
+        started = time.monotonic()
+        next_tick = started
+        exited_at: float | None = None
+        broken: str | None = None
+        try:
+            while sel.get_map():
+                now = time.monotonic()
+                if now >= next_tick:
+                    next_tick = now + TICK_S
+                    self._sample(batch)
+                    if batch:
+                        self.sink(batch)
+                        batch = Batch()
+                if self._cancel_reason is None and now - started > self.time_limit_s:
+                    self.cancel("time limit")
+                if self._cancel_reason is not None and exited_at is None:
+                    self._close_lifeline()
+                    self.kill_tree()
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = now
+                    self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
+                if exited_at is not None and now - exited_at > 2.0:
+                    break  # a descendant outside the group holds a pipe open: stop reading it
+                for key, _ in sel.select(timeout=max(0.0, min(next_tick - time.monotonic(), TICK_S))):
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        sel.unregister(key.fileobj)
+                        continue
+                    if key.data == "events":
+                        try:
+                            records = decoder.feed(data)
+                        except StreamError as exc:
+                            broken = str(exc)
+                            sel.unregister(key.fileobj)
+                            continue
+                        batch.records.extend(records)
+                        self._watch_threads(records)
+                    elif key.data == "stdout":
+                        line_buf += data
+                        *lines, rest = line_buf.split(b"\n")
+                        line_buf = bytearray(rest)
+                        t = time.monotonic_ns()
+                        batch.output.extend((t, ln.decode("utf-8", "replace")) for ln in lines)
+                    else:
+                        self._stderr_tail = (self._stderr_tail + data)[-16384:]
+            status = proc.wait()
+        finally:
+            sel.close()
+            self.kill_tree()
+            self._close_all()
+        if line_buf:
+            batch.output.append((time.monotonic_ns(), line_buf.decode("utf-8", "replace")))
+        batch.exit = self._exit_info(status, broken)
+        self.sink(batch)
+
+    def _exit_info(self, status: int, broken: str | None) -> dict:
+        info: dict = {"status": status, "signal": None}
+        if status < 0:
+            info["signal"] = signal.Signals(-status).name
+        if self._cancel_reason is not None:
+            info["reason"] = self._cancel_reason
+        elif status == 0:
+            info["reason"] = "finished"
+        elif status < 0:
+            info["reason"] = f"killed by {info['signal']}"
+        elif status == 1:
+            info["reason"] = "the scenario raised an exception"
+        else:
+            info["reason"] = f"exited with status {status}"
+        if broken:
+            info["stream_error"] = broken
+        if status != 0 and self._stderr_tail:
+            info["stderr"] = self._stderr_tail.decode("utf-8", "replace")[-4000:]
+        return info
+
+    def _close_lifeline(self) -> None:
+        if self.proc and self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+    def _close_all(self) -> None:
+        self._close_lifeline()
+        for f in (self._events, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+        if self._sampler:
+            self._sampler.close()
+        _live.discard(self)
+
+    # -------------------------------------------------------------------------------------- sampling
+
+    def _watch_threads(self, records: list) -> None:
+        from scenarios import wire
+
+        for rec in records:
+            if rec[1] == wire.BIND:
+                self._tids.add((rec[0], rec[5]))
+
+    def _sample(self, batch: Batch) -> None:
+        if self._sampler is None:
+            return
+        t_ns = time.monotonic_ns()
+        sample = self._sampler.sample(t_ns)
+        if sample is not None:
+            batch.samples.append(sample)
+        gone = []
+        for pid, tid in self._tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
+                    on_cpu, run_queue, _ = f.read().split()
+            except (OSError, ValueError):
+                gone.append((pid, tid))
+                continue
+            batch.thread_samples.append((pid, tid, t_ns, int(on_cpu), int(run_queue)))
+        self._tids.difference_update(gone)
+
+
+class _Sampler:
+    """Per-core load and the scenario tree's CPU, threads, memory and context switches (psutil)."""
+
+    CHILDREN_EVERY_S = 0.5
+
+    def __init__(self, root_pid: int) -> None:
+        self.root = psutil.Process(root_pid)
+        self.procs: dict[int, psutil.Process] = {root_pid: self.root}
+        self.cpu_seen: dict[int, float] = {}
+        self.ctx_done = 0  # context switches of processes that ended
+        self.ctx_seen: dict[int, int] = {}
+        self.last_t: int | None = None
+        self.children_at = 0.0
+        psutil.cpu_percent(percpu=True)  # the first call only primes the counters
+
+    def sample(self, t_ns: int) -> tuple | None:
+        now = time.monotonic()
+        if now - self.children_at > self.CHILDREN_EVERY_S:
+            self.children_at = now
+            try:
+                for child in self.root.children(recursive=True):
+                    self.procs.setdefault(child.pid, child)
+            except psutil.Error:
+                pass
+        cpu = threads = rss = ctx = 0
+        used = 0.0
+        for pid, p in list(self.procs.items()):
+            try:
+                with p.oneshot():
+                    times = p.cpu_times()
+                    total = times.user + times.system
+                    threads += p.num_threads()
+                    rss += p.memory_info().rss
+                    switches = p.num_ctx_switches()
+                    ctx_now = switches.voluntary + switches.involuntary
+            except psutil.Error:
+                del self.procs[pid]
+                self.ctx_done += self.ctx_seen.pop(pid, 0)
+                self.cpu_seen.pop(pid, None)
+                continue
+            used += max(total - self.cpu_seen.get(pid, total if self.last_t else 0.0), 0.0)
+            self.cpu_seen[pid] = total
+            self.ctx_seen[pid] = ctx_now
+            ctx += ctx_now
+            cpu += 1
+        cores = tuple(psutil.cpu_percent(percpu=True))
+        dt = (t_ns - self.last_t) / 1e9 if self.last_t else None
+        self.last_t = t_ns
+        if not dt:
+            return None
+        return (t_ns, cores, used / dt, threads, rss, ctx + self.ctx_done, cpu)
+
+    def close(self) -> None:
+        self.procs.clear()
+
+
+def end_all_runs() -> None:
+    """Kill every run still alive (at exit, on SIGTERM or SIGHUP)."""
+    for session in list(_live):
+        session.kill_tree()
+
+
+atexit.register(end_all_runs)
+
+
+def run_headless(scenario: Scenario, params: dict, seed: int, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+                 on_batch: Callable[[Batch], None] | None = None) -> Trace:
+    """Run a scenario to its end with no UI and return its trace."""
+    session = Session(scenario, params, seed, sink=lambda b: None, time_limit_s=time_limit_s)
+    trace = Trace(session.meta())
+
+    def sink(batch: Batch) -> None:
+        batch.apply_to(trace)
+        if on_batch is not None:
+            on_batch(batch)
+
+    session.sink = sink
+    session.pump()
+    return trace

@@ -1,0 +1,65 @@
+"""Decode the child's event stream (scenarios.wire) into records for the trace model.
+
+A decoded record is a tuple ``(pid, type, a, b, id, x, y, z, text)``; ``text`` is the whole string of a TEXT
+record (its parts joined), else None.
+"""
+
+from __future__ import annotations
+
+from scenarios import wire
+
+
+class StreamError(ValueError):
+    """The byte stream is not a concviz event stream."""
+
+
+class Decoder:
+    """Feed it bytes as they arrive, in pieces of any size; it returns the complete records so far."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._parts: dict[tuple[int, int, int], list[bytes]] = {}
+
+    def feed(self, data: bytes) -> list[tuple]:
+        buf = self._pending
+        buf += data
+        out: list[tuple] = []
+        head, rec_size = wire.FRAME_HEAD.size, wire.RECORD.size
+        pos = 0
+        while len(buf) - pos >= head:
+            length, pid = wire.FRAME_HEAD.unpack_from(buf, pos)
+            if length > wire.MAX_BODY:
+                raise StreamError(f"frame of {length} bytes is larger than {wire.MAX_BODY}")
+            if len(buf) - pos - head < length:
+                break
+            self._frame(bytes(buf[pos + head : pos + head + length]), pid, out)
+            pos += head + length
+        del buf[:pos]
+        return out
+
+    @property
+    def leftover(self) -> int:
+        """Bytes of an incomplete frame still waiting for the rest (a stream cut off mid-frame)."""
+        return len(self._pending)
+
+    def _frame(self, body: bytes, pid: int, out: list) -> None:
+        unpack, size, end = wire.RECORD.unpack_from, wire.RECORD.size, len(body)
+        pos = 0
+        while pos < end:
+            if end - pos < size:
+                raise StreamError("a record is cut off inside its frame")
+            typ, a, b, ident, x, y, z = unpack(body, pos)
+            pos += size
+            if typ != wire.TEXT:
+                if not 1 <= typ <= wire.RUN_END:
+                    raise StreamError(f"unknown record type {typ}")
+                out.append((pid, typ, a, b, ident, x, y, z, None))
+                continue
+            if y < 0 or pos + y > end:
+                raise StreamError("text runs past the end of its frame")
+            key = (pid, a, ident)
+            self._parts.setdefault(key, []).append(body[pos : pos + y])
+            pos += y
+            if b:  # the last part
+                text = b"".join(self._parts.pop(key)).decode("utf-8", "replace")
+                out.append((pid, typ, a, b, ident, x, y, z, text))
