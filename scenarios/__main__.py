@@ -75,6 +75,8 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         status = 1
     probe.run_end()
+    if probe.locks_made():
+        probe.note(lock_tracing_us=round(probe.lock_tracing_cost_us(), 3))
     probe.flush()
     sys.stdout.flush()
     return status

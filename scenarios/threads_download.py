@@ -20,6 +20,7 @@ SCENARIO = Scenario(
         Param("tasks", 10, "threads, one per file", min=1, max=500),
         Param("min_s", 0.1, "shortest download, seconds", min=0.0, max=10.0),
         Param("max_s", 0.5, "longest download, seconds", min=0.0, max=10.0),
+        Param("updates", 1, "progress updates per file under the lock (many: a hot lock)", min=1, max=100_000),
     ),
 )
 
@@ -27,20 +28,23 @@ progress = 0
 lock = probe.Lock("progress lock")  # the guide: threading.Lock()
 
 
-def download(file_id, min_s=0.1, max_s=0.5):
+def download(file_id, min_s=0.1, max_s=0.5, updates=1):
     global progress
     with probe.task(f"download {file_id}"):
         with probe.waiting("io"):
             time.sleep(seeding.uniform(file_id, min_s, max_s))  # the guide: random.uniform(0.1, 0.5)
+        for _ in range(updates - 1):  # a progress update per chunk (the guide: one per file, updates=1)
+            with lock:
+                progress += 1
         with lock:
             progress += 1
             probe.count("progress", progress)
             print("Downloaded", file_id, "progress:", progress)
 
 
-def run(tasks=10, min_s=0.1, max_s=0.5):
+def run(tasks=10, min_s=0.1, max_s=0.5, updates=1):
     low, high = sorted((min_s, max_s))
-    threads = [threading.Thread(target=download, args=(i, low, high)) for i in range(tasks)]
+    threads = [threading.Thread(target=download, args=(i, low, high, updates)) for i in range(tasks)]
 
     for t in threads:
         t.start()

@@ -20,6 +20,15 @@ from dataclasses import dataclass, field
 from scenarios import wire
 from tui import lessons
 
+MAX_HOLDS = 20_000  # acquisitions kept one by one per lock; the rest only in the totals
+CHECKPOINTS_EXACT = 2_000  # lock checkpoints taken at every event before thinning to one per 50 ms
+CHECKPOINT_EVERY_S = 0.05
+LANE_OVERLAYS = 4_000  # lock spans kept exactly per lane; older ones fold into buckets
+FOLD_S = 0.05  # the bucket width of folded lock spans
+MARK_GAP_S = 0.002  # lock-acquired marks closer than this collapse into one (a cell is never this narrow)
+COUNTER_GAP_S = 0.001  # counter values closer than this replace each other (peaks are kept exactly)
+MAX_OUTPUT_LINES = 2_000
+
 BASE_STATES = ("queued", "startup", "cpu", "gil_wait", "core_wait", "io", "wait", "lock_wait", "lock_hold")
 STATE_HELP = {
     "queued": "submitted, not started yet",
@@ -59,7 +68,8 @@ class Lane:
     segments: list[Segment] = field(default_factory=list)
     starts: list[float] = field(default_factory=list)  # segment start times, for bisect
     overlays: list[list] = field(default_factory=list)  # [t0, t1|None, "lock_wait"|"lock_hold", lock name]
-    marks: list[float] = field(default_factory=list)  # times a traced lock was acquired
+    marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
+    folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
 
     def state_at(self, now: float) -> str:
         """The state shown in the lane's label at ``now``."""
@@ -100,9 +110,33 @@ class Hold:
 
 @dataclass(slots=True)
 class LockTrace:
+    """A traced lock: running totals updated per event, and checkpoints of them for questions about the past."""
+
     name: str
-    holds: list[Hold] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)  # the first MAX_HOLDS acquisitions, exact (export, hand-offs)
+    dropped: int = 0  # acquisitions past MAX_HOLDS, counted in the totals only
     open: dict = field(default_factory=dict)  # lane -> its Hold not yet released
+    acquisitions: int = 0
+    wait_s: float = 0.0  # finished waits
+    longest_wait_s: float = 0.0
+    hold_s: float = 0.0  # finished holds
+    waiters: int = 0
+    max_waiters: int = 0
+    checkpoints: list[tuple] = field(default_factory=list)
+    checkpoint_times: list[float] = field(default_factory=list)
+
+    def checkpoint(self, t: float) -> None:
+        """Remember the totals after an event at ``t``: every event at first, then at most one per 50 ms."""
+        if len(self.checkpoints) >= CHECKPOINTS_EXACT and t - self.checkpoint_times[-1] < CHECKPOINT_EVERY_S:
+            self.checkpoints[-1] = self._totals(t)
+            self.checkpoint_times[-1] = t
+            return
+        self.checkpoints.append(self._totals(t))
+        self.checkpoint_times.append(t)
+
+    def _totals(self, t: float) -> tuple:
+        open_holds = tuple((h.lane, h.requested, h.acquired) for h in self.open.values())
+        return (self.acquisitions, self.wait_s, self.longest_wait_s, self.hold_s, self.max_waiters, open_holds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +175,9 @@ class Trace:
         self.variants: dict[str, Variant] = {}  # in the order they ran
         self._variant_ids: dict[tuple[int, int], str] = {}
         self.counters: dict[str, list[tuple[float, int]]] = {}
+        self.counter_peaks: dict[str, int] = {}
+        self.folded_spans = 0  # lock spans folded into 50 ms buckets (load: see load_notes)
+        self.output_dropped = 0
         self.samples: list[Sample] = []
         self.sample_times: list[float] = []
         self.output: list[tuple[float, str]] = []
@@ -185,8 +222,7 @@ class Trace:
         elif typ == wire.LOCK_REQUEST or typ == wire.LOCK_ACQUIRED or typ == wire.LOCK_RELEASED:
             self._lock_event(pid, typ, b, ident, t, z)
         elif typ == wire.COUNT:
-            name = self._counter_names.get((pid, b), f"counter {b}")
-            self.counters.setdefault(name, []).append((t, y))
+            self._count(self._counter_names.get((pid, b), f"counter {b}"), t, y)
         elif typ == wire.TASK:
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
             lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
@@ -278,10 +314,16 @@ class Trace:
         lane = self.lanes.get(key)
         if typ == wire.LOCK_REQUEST:
             hold = Hold(key, t)
-            lock.holds.append(hold)
+            if len(lock.holds) < MAX_HOLDS:
+                lock.holds.append(hold)
+            else:
+                lock.dropped += 1
             lock.open[key] = hold
+            lock.waiters += 1
+            lock.max_waiters = max(lock.max_waiters, lock.waiters)
             if lane is not None:
-                lane.overlays.append([t, None, "lock_wait", lock.name])
+                self._overlay(lane, [t, None, "lock_wait", lock.name])
+            lock.checkpoint(t)
             return
         hold = lock.open.get(key)
         if hold is None:
@@ -290,12 +332,46 @@ class Trace:
             lane.overlays[-1][1] = t
         if typ == wire.LOCK_ACQUIRED:
             hold.acquired = t
+            lock.waiters -= 1
+            lock.acquisitions += 1
+            self._waited(lock, t - hold.requested)
             if lane is not None:
-                lane.overlays.append([t, None, "lock_hold", lock.name])
-                lane.marks.append(t)
+                self._overlay(lane, [t, None, "lock_hold", lock.name])
+                if not lane.marks or t - lane.marks[-1] >= MARK_GAP_S:
+                    lane.marks.append(t)
         else:
             hold.released = t
+            if hold.acquired is not None:
+                lock.hold_s += t - hold.acquired
+            else:  # gave up waiting
+                lock.waiters -= 1
+                self._waited(lock, t - hold.requested)
             del lock.open[key]
+        lock.checkpoint(t)
+
+    @staticmethod
+    def _waited(lock: LockTrace, seconds: float) -> None:
+        lock.wait_s += seconds
+        lock.longest_wait_s = max(lock.longest_wait_s, seconds)
+
+    def _overlay(self, lane: Lane, span: list) -> None:
+        if lane.overlays and lane.overlays[-1][1] is None:  # an event went missing: never leave a span open
+            lane.overlays[-1][1] = span[0]
+        lane.overlays.append(span)
+        if len(lane.overlays) > LANE_OVERLAYS + 1000:  # fold the oldest thousand into 50 ms buckets
+            for t0, t1, state, _ in lane.overlays[:1000]:
+                _fold(lane.folded, t0, t1, 0 if state == "lock_wait" else 1)
+            del lane.overlays[:1000]
+            self.folded_spans += 1000
+
+    def _count(self, name: str, t: float, value: int) -> None:
+        values = self.counters.setdefault(name, [])
+        if values and t - values[-1][0] < COUNTER_GAP_S:
+            values[-1] = (t, value)
+        else:
+            values.append((t, value))
+        if value > self.counter_peaks.get(name, value - 1):
+            self.counter_peaks[name] = value
 
     def add_sample(self, sample: Sample) -> None:
         self.samples.append(sample)
@@ -304,7 +380,22 @@ class Trace:
             self.last = sample.t
 
     def add_output(self, t: float, line: str) -> None:
+        if len(self.output) >= MAX_OUTPUT_LINES:
+            self.output_dropped += 1
+            del self.output[: MAX_OUTPUT_LINES // 2]
         self.output.append((t, line))
+
+    def load_notes(self) -> list[str]:
+        """What the model aggregated rather than kept one by one (shown on screen, never hidden)."""
+        notes = []
+        if self.folded_spans:
+            notes.append(f"{self.folded_spans:,} older lock spans are drawn from 50 ms buckets")
+        dropped = sum(lock.dropped for lock in self.locks.values())
+        if dropped:
+            notes.append(f"{dropped:,} lock acquisitions are counted in the totals but not kept one by one")
+        if self.output_dropped:
+            notes.append(f"{self.output_dropped:,} older output lines were dropped")
+        return notes
 
     # ------------------------------------------------------------------------------------------ reading
 
@@ -349,6 +440,10 @@ class Trace:
         for o0, o1, state, _ in _overlays_in(lane, t0, t1):
             o1 = min(o1 if o1 is not None else end, end)
             _spread(times, t0, width, max(o0, t0), min(o1, t1), ((state, 1.0),), weight=_OVERLAY_WEIGHT)
+        for b in _buckets_in(lane.folded, t0, t1):
+            waited, held = lane.folded[b]
+            _spread(times, t0, width, b * FOLD_S, (b + 1) * FOLD_S,
+                    (("lock_wait", waited / FOLD_S), ("lock_hold", held / FOLD_S)))
         states = [max(c, key=c.get) if c else None for c in times]
         marked = [False] * n
         for m in lane.marks[bisect.bisect_left(lane.marks, t0):bisect.bisect_left(lane.marks, min(t1, now))]:
@@ -356,34 +451,25 @@ class Trace:
         return states, marked
 
     def lock_stats(self, now: float | None = None) -> list[LockStats]:
+        """Each lock's statistics as they stood at ``now``."""
         now = self.duration if now is None else now
         out = []
         for lock in self.locks.values():
-            acquisitions, wait, longest, hold_total = 0, 0.0, 0.0, 0.0
-            points = []
+            i = bisect.bisect_right(lock.checkpoint_times, now) - 1
+            if i < 0:
+                out.append(LockStats(lock.name, 0, 0.0, 0.0, 0.0, 0, None, ()))
+                continue
+            acquisitions, wait, longest, hold, max_waiters, open_holds = lock.checkpoints[i]
             holder, waiting = None, []
-            for h in lock.holds:
-                if h.requested > now:
-                    break
-                got = h.acquired if h.acquired is not None and h.acquired <= now else None
-                left = h.released if h.released is not None and h.released <= now else None
-                w = (got if got is not None else (left if left is not None else now)) - h.requested
-                wait += w
-                longest = max(longest, w)
-                points.append((h.requested, 1))
-                points.append((got if got is not None else (left if left is not None else now + 1), -1))
-                if got is not None:
-                    acquisitions += 1
-                    hold_total += (left if left is not None else now) - got
-                    if left is None:
-                        holder = self._lane_name(h.lane)
-                elif left is None:
-                    waiting.append(self._lane_name(h.lane))
-            depth = peak = 0
-            for _, step in sorted(points):
-                depth += step
-                peak = max(peak, depth)
-            out.append(LockStats(lock.name, acquisitions, wait, longest, hold_total, peak, holder, tuple(waiting)))
+            for lane, requested, acquired in open_holds:
+                if acquired is not None and acquired <= now:
+                    hold += now - acquired
+                    holder = self._lane_name(lane)
+                else:
+                    wait += now - requested
+                    longest = max(longest, now - requested)
+                    waiting.append(self._lane_name(lane))
+            out.append(LockStats(lock.name, acquisitions, wait, longest, hold, max_waiters, holder, tuple(waiting)))
         return out
 
     def _lane_name(self, key) -> str:
@@ -399,6 +485,10 @@ class Trace:
             return values[-1][1]
         i = bisect.bisect_right(values, (now, float("inf"))) - 1
         return values[i][1] if i >= 0 else None
+
+    def counter_peak(self, name: str) -> int | None:
+        """The counter's highest value in the whole run (kept exactly, even where the series is thinned)."""
+        return self.counter_peaks.get(name)
 
     def sample_at(self, now: float) -> Sample | None:
         i = bisect.bisect_right(self.sample_times, now) - 1
@@ -457,6 +547,8 @@ class Trace:
                 "busy_pct_mean": [round(v, 1) for v in self.core_means()],
             },
             "counters": {name: values[-1][1] for name, values in self.counters.items()},
+            "load_notes": self.load_notes(),
+            "warnings": lessons.measurement_warnings(self, now),
             "metrics": lessons.metrics(self, now),
             "explanation": lessons.explain(self, now),
             "results": self.info.get("results"),
@@ -499,6 +591,24 @@ def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, sh
             cell[state] = cell.get(state, 0.0) + covered * share * weight
 
 
+def _fold(folded: dict, t0: float, t1: float, which: int) -> None:
+    """Add the span t0..t1 to the 50 ms buckets it covers (``which``: 0 wait, 1 hold)."""
+    while t1 > t0:
+        b = int(t0 / FOLD_S)
+        end = min(t1, (b + 1) * FOLD_S)
+        folded.setdefault(b, [0.0, 0.0])[which] += end - t0
+        t0 = end
+
+
+def _buckets_in(folded: dict, t0: float, t1: float):
+    if not folded:
+        return ()
+    first, last = int(t0 / FOLD_S), int(t1 / FOLD_S)
+    if last - first > len(folded):
+        return sorted(b for b in folded if first <= b <= last)
+    return [b for b in range(first, last + 1) if b in folded]
+
+
 def _overlays_in(lane: Lane, t0: float, t1: float):
     for o in lane.overlays:
         if o[0] >= t1:
@@ -521,6 +631,10 @@ def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, floa
         o1 = min(o1 if o1 is not None else end, end, t1)
         if o1 > max(o0, t0):
             totals[state] = totals.get(state, 0.0) + o1 - max(o0, t0)
+    for b in _buckets_in(lane.folded, t0, min(t1, end)):
+        waited, held = lane.folded[b]
+        totals["lock_wait"] = totals.get("lock_wait", 0.0) + waited
+        totals["lock_hold"] = totals.get("lock_hold", 0.0) + held
     return totals
 
 

@@ -36,7 +36,32 @@ def explain(trace, now: float | None = None) -> list[str]:
     lesson = lesson_for(trace.meta.get("scenario", ""))
     if lesson is None or not trace.lanes:
         return []
-    return lesson.explain(trace, now)
+    return lesson.explain(trace, now) + measurement_warnings(trace, now)
+
+
+DISTORTION_SHARE = 0.25  # tracing adds at least this share of the mean hold: the lock figures are not the truth
+HOT_LOCK_ACQUISITIONS = 1000
+
+
+def measurement_warnings(trace, now: float | None = None) -> list[str]:
+    """Runs that the measuring itself distorts, labelled as such (a hot, trivial critical section under the
+    traced lock: the probe's extra Python inside it gives other threads chances to take the GIL, and they convoy).
+    Uses the cost the child measured for one traced acquire and release on this machine."""
+    cost_us = trace.info.get("lock_tracing_us")
+    if not cost_us:
+        return []
+    warnings = []
+    for s in trace.lock_stats(trace.duration if now is None else now):
+        if s.acquisitions < HOT_LOCK_ACQUISITIONS:
+            continue
+        mean_hold = s.hold_s / s.acquisitions
+        if cost_us / 1e6 >= DISTORTION_SHARE * mean_hold:
+            warnings.append(
+                f"Distorted by measurement: '{s.name}' was taken {s.acquisitions:,} times, held {fmt_s(mean_hold)} "
+                f"each on average, and tracing adds about {cost_us:.1f} us to every acquisition. Read its waits "
+                "as an upper bound: untraced, this critical section is shorter and contends less."
+            )
+    return warnings
 
 
 def fmt_s(seconds: float) -> str:
