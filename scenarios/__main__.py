@@ -7,6 +7,7 @@ the event pipe in CONCVIZ_EVENTS_FD, and keeps its stdin open as a lifeline: whe
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -66,10 +67,10 @@ def main(argv: list[str]) -> int:
         threading.Thread(target=_watch_lifeline, name="concviz-lifeline", daemon=True).start()
         probe.init(int(fd))
 
-    module = __import__(scenario.module, fromlist=["run"])
+    run = getattr(importlib.import_module(scenario.module), scenario.entry)
     status = 0
     try:
-        module.run(**params)
+        run(**params)
     except BaseException as exc:  # report any failure of the scenario, then exit non-zero
         probe.error(_describe(exc))
         traceback.print_exc()

@@ -7,6 +7,7 @@ light at the top (heavy libraries inside ``run``), so listing the catalog stays 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 
 
@@ -62,6 +63,7 @@ class Scenario:
     watch: str  # one line: what to watch on screen
     params: tuple[Param, ...] = field(default_factory=tuple)
     lesson: str = ""  # the takeaway line it teaches (home and takeaways screens)
+    entry: str = "run"  # the function of ``module`` that runs it
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -96,14 +98,16 @@ MODULES = (
 
 def _load() -> dict[str, Scenario]:
     found = {}
-    for module in MODULES:
+    extra = tuple(m.strip() for m in os.environ.get("CONCVIZ_EXTRA_SCENARIOS", "").split(",") if m.strip())
+    for module in MODULES + extra:  # extra: modules of scenarios for tests (importable from PYTHONPATH)
         try:
-            scenario = importlib.import_module(module).SCENARIO
+            loaded = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name == module:  # not written yet
                 continue
             raise
-        found[scenario.name] = scenario
+        for scenario in getattr(loaded, "SCENARIOS", None) or (loaded.SCENARIO,):
+            found[scenario.name] = scenario
     return found
 
 
