@@ -32,7 +32,11 @@ class Param:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         kind = "a whole number" if self.type is int else "a number"
-        return f"{kind} from {self.min:g} to {self.max:g}" if self.min is not None else kind
+        return f"{kind} from {self.bound(self.min)} to {self.bound(self.max)}" if self.min is not None else kind
+
+    def bound(self, value: int | float) -> str:
+        """10, 100_000 or 0.5: how a limit reads (and parses back)."""
+        return f"{value:_}" if self.type is int else f"{value:g}"
 
     def parse(self, text: str | int | float) -> int | float | str:
         """The value of ``text`` for this parameter, or ParamError naming what is allowed."""

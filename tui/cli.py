@@ -99,12 +99,18 @@ def cmd_list() -> int:
     table.add_column("name", style="bold")
     table.add_column("guide")
     table.add_column("what to watch")
-    table.add_column("parameters (default)")
+    table.add_column("parameters: default (allowed)")
     for s in scenarios().values():
-        params = ", ".join(f"{p.name}={p.default}" for p in s.params)
+        params = "\n".join(f"{p.name}={p.default} ({_allowed(p)})" for p in s.params)
         table.add_row(s.name, s.guide, s.watch, params)
     Console().print(table)
     return 0
+
+
+def _allowed(p) -> str:
+    if p.choices:
+        return "|".join(p.choices)
+    return f"{p.bound(p.min)}..{p.bound(p.max)}" if p.min is not None else p.type.__name__
 
 
 def cmd_headless(args) -> int:
