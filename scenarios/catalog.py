@@ -32,7 +32,13 @@ class Param:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         kind = "a whole number" if self.type is int else "a number"
-        return f"{kind} from {self.bound(self.min)} to {self.bound(self.max)}" if self.min is not None else kind
+        if self.min is not None and self.max is not None:
+            return f"{kind} from {self.bound(self.min)} to {self.bound(self.max)}"
+        if self.min is not None:
+            return f"{kind} of at least {self.bound(self.min)}"
+        if self.max is not None:
+            return f"{kind} of at most {self.bound(self.max)}"
+        return kind
 
     def bound(self, value: int | float) -> str:
         """10, 100_000 or 0.5: how a limit reads (and parses back)."""
@@ -53,7 +59,7 @@ class Param:
             raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}") from None
         if self.choices and value not in self.choices:
             raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}")
-        if self.min is not None and not (self.min <= value <= self.max):
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
             raise ParamError(f"{self.name}={text!r} is out of range: {self.name} takes {self.allowed()}")
         return value
 

@@ -47,8 +47,8 @@ def init(fd: int) -> None:
     _fd = fd
     _start_flusher()
     _emit((wire.HELLO, 0, 0, 0, _now(), wire.VERSION, os.cpu_count() or 1))
-    for lock in _unannounced:  # locks made at import time, before the pipe was known
-        lock._announce()
+    for lock in _unannounced:  # locks made at import time, before the pipe was known: announced on first use,
+        lock._out = _AnnounceFirst(lock)  # so the child's other imported modules never show their locks
     _unannounced.clear()
 
 
@@ -109,6 +109,7 @@ def _after_fork_in_child() -> None:
     _flush_lock = threading.Lock()  # the parent's flusher may have held it at the fork
     _buf.clear()  # events of the parent process, already on their way
     _tls.__dict__.clear()
+    _counter_ids.clear()  # names are per process on the wire: send them again under this pid
     if _fd is None:
         return
     _start_flusher()
@@ -116,11 +117,19 @@ def _after_fork_in_child() -> None:
         from multiprocessing import util
 
         util.Finalize(None, flush, exitpriority=100)
+        util.register_after_fork(_wake, _flush_at_exit)  # a multiprocessing.Process clears finalizers as it starts
     except Exception:  # pragma: no cover - multiprocessing always importable in CPython
         pass
 
 
+def _flush_at_exit(_) -> None:
+    from multiprocessing import util
+
+    util.Finalize(None, flush, exitpriority=100)
+
+
 os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=flush)  # the parent's events (its HELLO first) reach the pipe before a child's
 
 
 def _emit(rec: tuple) -> None:
@@ -141,17 +150,19 @@ def _text(kind: int, target: int, text: str) -> None:
 
 
 def _read_schedstat() -> tuple[int, int]:
+    """(on-CPU ns, run-queue ns) of the calling thread. On-CPU comes from ``time.thread_time_ns()``, which is
+    exact; the kernel's schedstat lags by up to a tick for a running thread, but its run-queue wait is exact
+    (it grows only while the thread is not running). Run-queue is -1 where schedstat does not exist."""
+    on_cpu = time.thread_time_ns()
     fd = getattr(_tls, "schedstat", None)
     if fd is None:
         try:
             fd = _tls.schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
         except OSError:
-            _tls.schedstat = -1
-            return time.thread_time_ns(), -1
+            fd = _tls.schedstat = -1
     if fd < 0:
-        return time.thread_time_ns(), -1
-    on_cpu, run_queue, _ = os.pread(fd, 64, 0).split()
-    return int(on_cpu), int(run_queue)
+        return on_cpu, -1
+    return on_cpu, int(os.pread(fd, 64, 0).split()[1])
 
 
 def cpu_reading() -> tuple[int, int]:
@@ -259,6 +270,20 @@ class _Discard:
 
 
 _DISCARD = _Discard()
+
+
+class _AnnounceFirst:
+    """A lock made before the probe started: the first event announces the lock, then goes to the buffer."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self, lock: "Lock"):
+        self.lock = lock
+
+    def append(self, rec) -> None:
+        if self.lock._out is self:
+            self.lock._announce()
+        _buf.append(rec)
 
 
 class Lock:
@@ -403,10 +428,19 @@ def trace_tasks(loop=None) -> None:
     loop = loop or asyncio.get_running_loop()
 
     def factory(loop, coro, **kwargs):
+        if _asyncio_own(coro):  # asyncio.run's shutdown tasks and the like: not the scenario's code
+            return asyncio.Task(coro, loop=loop, **kwargs)
         lane = Task(_coroutine_name(coro), kind="async", state="queued")
         return asyncio.Task(_traced(coro, lane), loop=loop, **kwargs)
 
     loop.set_task_factory(factory)
+
+
+def _asyncio_own(coro) -> bool:
+    import asyncio
+
+    code = getattr(coro, "cr_code", None)
+    return code is not None and code.co_filename.startswith(os.path.dirname(asyncio.__file__) + os.sep)
 
 
 def _coroutine_name(coro) -> str:
@@ -450,6 +484,12 @@ class _Driven:
                     error = exc
         finally:
             lane.end()
+
+
+def waits(future):
+    """Mark a future as another task's work (e.g. ``run_in_executor``): awaiting it shows as ``wait``, not ``io``."""
+    future._concviz_wait = True
+    return future
 
 
 def _waiting_on(awaited) -> str:

@@ -36,6 +36,7 @@ TEXT = 10  #                   text kind     last part  target    t      payload
 BIND = 11  #                   -             -          task      t      native tid      -
 RUN_END = 12  #                -             -          -         t      -               -
 VARIANT = 13  #                0 begin|1 end variant    -         t      -               -
+RECORD_TYPES = frozenset(range(HELLO, VARIANT + 1))
 
 # text kinds: what a TEXT record names or carries
 TEXT_TASK = 1

@@ -148,6 +148,10 @@ def cmd_record(args) -> int:
 def cmd_export(args) -> int:
     from tui import export, tracefile
 
+    import os
+
+    if os.path.exists(args.output) and os.path.samefile(args.file, args.output):
+        raise UsageError(f"-o {args.output} is the trace itself: choose another file for the export")
     trace = tracefile.load(args.file)
     tracefile.check_writable(args.output)
     count = export.write_chrome_trace(trace, args.output)

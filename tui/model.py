@@ -52,6 +52,7 @@ class Segment:
     t1: float | None = None
     start_cpu: tuple[int, int] | None = None  # (on-CPU ns, run-queue ns) read at the start, same thread
     split: dict | None = None  # for cpu stretches: seconds in cpu / gil_wait / core_wait / wait
+    split_wall: float = 0.0  # the wall seconds the split was taken over (it leaves out traced-lock waits)
 
 
 @dataclass(slots=True)
@@ -70,6 +71,7 @@ class Lane:
     overlays: list[list] = field(default_factory=list)  # [t0, t1|None, "lock_wait"|"lock_hold", lock name]
     marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
+    nested: bool = False  # took a traced lock while holding another: its lock spans overlap
 
     def state_at(self, now: float) -> str:
         """The state shown in the lane's label at ``now``."""
@@ -80,7 +82,7 @@ class Lane:
         for t0, t1, state, _ in reversed(self.overlays):
             if t0 <= now and (t1 is None or now < t1):
                 return state
-            if t1 is not None and t1 < now:
+            if t1 is not None and t1 < now and not self.nested:
                 break
         i = bisect.bisect_right(self.starts, now) - 1
         if i < 0:
@@ -106,6 +108,7 @@ class Hold:
     requested: float
     acquired: float | None = None
     released: float | None = None
+    span: list | None = None  # its lock_wait or lock_hold span on the lane
 
 
 @dataclass(slots=True)
@@ -222,7 +225,7 @@ class Trace:
         elif typ == wire.LOCK_REQUEST or typ == wire.LOCK_ACQUIRED or typ == wire.LOCK_RELEASED:
             self._lock_event(pid, typ, b, ident, t, z)
         elif typ == wire.COUNT:
-            self._count(self._counter_names.get((pid, b), f"counter {b}"), t, y)
+            self._count(self._name_of(self._counter_names, pid, b, "counter"), t, y)
         elif typ == wire.TASK:
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
             lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
@@ -262,6 +265,10 @@ class Trace:
             if pid == self.root_pid:
                 self.ended = t
 
+    def _name_of(self, names: dict, pid: int, ident: int, kind: str) -> str:
+        """A name sent by this process, or by the root before this process was forked from it."""
+        return names.get((pid, ident)) or names.get((self.root_pid, ident)) or f"{kind} {ident}"
+
     def _merge_info(self, text: str) -> None:
         for key, value in _json_object(text).items():
             if isinstance(value, dict) and isinstance(self.info.get(key), dict):
@@ -295,6 +302,7 @@ class Trace:
                         if o[2] == "lock_wait")
         rest = max(wall - on - queue - lock_wait, 0.0)
         waiting = "gil_wait" if (lane.kind != "process" and self.gil_enabled) else "wait"
+        seg.split_wall = wall
         return {"cpu": on, "core_wait": queue, waiting: rest}
 
     def thread_sample(self, pid: int, tid: int, t_ns: int, on_cpu: int, run_queue: int) -> None:
@@ -307,8 +315,8 @@ class Trace:
             seg.split = self._split(lane, seg, self.seconds(t_ns), on_cpu, run_queue)
 
     def _lock_event(self, pid: int, typ: int, lock_id: int, task: int, t: float, gave_up: int) -> None:
-        lock = self.locks.get((pid, lock_id))
-        if lock is None:
+        lock = self.locks.get((pid, lock_id)) or self.locks.get((self.root_pid, lock_id))
+        if lock is None:  # a lock never announced (its events outlived the run's start)
             lock = self.locks[(pid, lock_id)] = LockTrace(f"lock {lock_id}")
         key = (pid, task)
         lane = self.lanes.get(key)
@@ -322,21 +330,25 @@ class Trace:
             lock.waiters += 1
             lock.max_waiters = max(lock.max_waiters, lock.waiters)
             if lane is not None:
-                self._overlay(lane, [t, None, "lock_wait", lock.name])
+                if lane.overlays and lane.overlays[-1][1] is None:
+                    lane.nested = True
+                hold.span = [t, None, "lock_wait", lock.name]
+                self._overlay(lane, hold.span)
             lock.checkpoint(t)
             return
         hold = lock.open.get(key)
         if hold is None:
             return
-        if lane is not None and lane.overlays and lane.overlays[-1][1] is None:
-            lane.overlays[-1][1] = t
+        if hold.span is not None:
+            hold.span[1] = t
         if typ == wire.LOCK_ACQUIRED:
             hold.acquired = t
             lock.waiters -= 1
             lock.acquisitions += 1
             self._waited(lock, t - hold.requested)
             if lane is not None:
-                self._overlay(lane, [t, None, "lock_hold", lock.name])
+                hold.span = [t, None, "lock_hold", lock.name]
+                self._overlay(lane, hold.span)
                 if not lane.marks or t - lane.marks[-1] >= MARK_GAP_S:
                     lane.marks.append(t)
         else:
@@ -355,18 +367,20 @@ class Trace:
         lock.longest_wait_s = max(lock.longest_wait_s, seconds)
 
     def _overlay(self, lane: Lane, span: list) -> None:
-        if lane.overlays and lane.overlays[-1][1] is None:  # an event went missing: never leave a span open
-            lane.overlays[-1][1] = span[0]
         lane.overlays.append(span)
         if len(lane.overlays) > LANE_OVERLAYS + 1000:  # fold the oldest thousand into 50 ms buckets
-            for t0, t1, state, _ in lane.overlays[:1000]:
-                _fold(lane.folded, t0, t1, 0 if state == "lock_wait" else 1)
-            del lane.overlays[:1000]
-            self.folded_spans += 1000
+            oldest = lane.overlays[:1000]
+            for t0, t1, state, _ in oldest:
+                if t1 is not None:
+                    _fold(lane.folded, t0, t1, 0 if state == "lock_wait" else 1)
+            lane.overlays[:1000] = [o for o in oldest if o[1] is None]  # an outer lock still held stays exact
+            self.folded_spans += sum(o[1] is not None for o in oldest)
 
     def _count(self, name: str, t: float, value: int) -> None:
         values = self.counters.setdefault(name, [])
-        if values and t - values[-1][0] < COUNTER_GAP_S:
+        if values and t < values[-1][0]:  # measured earlier, flushed later (another process or thread)
+            bisect.insort(values, (t, value))
+        elif values and t - values[-1][0] < COUNTER_GAP_S:
             values[-1] = (t, value)
         else:
             values.append((t, value))
@@ -513,7 +527,8 @@ class Trace:
         """The run as one JSON-able object (``concviz run --headless --json``)."""
         now = self.duration
         lanes = self.ordered_lanes()
-        return {
+        metrics = lessons.metrics(self, now)
+        summary = {
             "scenario": self.meta.get("scenario"),
             "params": self.meta.get("params", {}),
             "seed": self.meta.get("seed"),
@@ -549,17 +564,20 @@ class Trace:
             "counters": {name: values[-1][1] for name, values in self.counters.items()},
             "load_notes": self.load_notes(),
             "warnings": lessons.measurement_warnings(self, now),
-            "metrics": lessons.metrics(self, now),
+            "metrics": metrics,
             "explanation": lessons.explain(self, now),
             "results": self.info.get("results"),
             "error": self.error,
             "exit": self.exit,
         }
+        if "variants" in metrics:  # a comparison run: its table of variants at the top level
+            summary["variants"] = metrics.pop("variants")
+        return summary
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-_OVERLAY_WEIGHT = 1.0
+_OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -568,7 +586,7 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 def _shares(seg: Segment) -> tuple[tuple[str, float], ...]:
     if seg.split:
-        total = sum(seg.split.values())
+        total = seg.split_wall or sum(seg.split.values())
         if total > 0:
             return tuple((k, v / total) for k, v in seg.split.items() if v > 0)
     return ((seg.state, 1.0),)
@@ -618,6 +636,8 @@ def _overlays_in(lane: Lane, t0: float, t1: float):
 
 
 def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, float]:
+    """Seconds per state in t0..t1. A lock wait is time blocked, not running: it replaces the base state it
+    falls in (a measured cpu stretch leaves it out of its split already); a lock hold overlays the base state."""
     totals: dict[str, float] = {}
     end = min(lane.end if lane.end is not None else now, now)
     for seg in lane.segments:
@@ -627,6 +647,10 @@ def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, floa
             continue
         for state, share in _shares(seg):
             totals[state] = totals.get(state, 0.0) + (s1 - s0) * share
+        if not seg.split:
+            blocked = sum(_overlap(o[0], o[1] if o[1] is not None else end, s0, s1)
+                          for o in lane.overlays if o[2] == "lock_wait")
+            totals[seg.state] -= min(blocked, s1 - s0)
     for o0, o1, state, _ in lane.overlays:
         o1 = min(o1 if o1 is not None else end, end, t1)
         if o1 > max(o0, t0):

@@ -25,6 +25,7 @@ from typing import Callable
 
 import psutil
 
+from scenarios import wire
 from scenarios.catalog import Scenario
 from tui.interpreter import python_info
 from tui.model import Sample, Trace
@@ -244,11 +245,15 @@ class Session:
     # -------------------------------------------------------------------------------------- sampling
 
     def _watch_threads(self, records: list) -> None:
-        from scenarios import wire
-
+        """Threads to read scheduler counters of, and processes to sample, as soon as the stream names them."""
+        pids = set()
         for rec in records:
+            pids.add(rec[0])
             if rec[1] == wire.BIND:
                 self._tids.add((rec[0], rec[5]))
+        if self._sampler is not None:
+            for pid in pids:
+                self._sampler.watch(pid)
 
     def _sample(self, batch: Batch) -> None:
         if self._sampler is None:
@@ -270,9 +275,15 @@ class Session:
 
 
 class _Sampler:
-    """Per-core load and the scenario tree's CPU, threads, memory and context switches (psutil)."""
+    """Per-core load and the scenario tree's CPU, threads, memory and context switches (psutil).
+
+    Processes join the tree as soon as the event stream names them (pool workers send events from their first
+    moments); a scan for children (2-7 ms: psutil reads every pid) catches the silent ones, such as a server:
+    every tick for the first two seconds, then every half second.
+    """
 
     CHILDREN_EVERY_S = 0.5
+    EAGER_S = 2.0
 
     def __init__(self, root_pid: int) -> None:
         self.root = psutil.Process(root_pid)
@@ -282,11 +293,20 @@ class _Sampler:
         self.ctx_seen: dict[int, int] = {}
         self.last_t: int | None = None
         self.children_at = 0.0
+        self.started = time.monotonic()
         psutil.cpu_percent(percpu=True)  # the first call only primes the counters
+
+    def watch(self, pid: int) -> None:
+        if pid not in self.procs:
+            try:
+                self.procs[pid] = psutil.Process(pid)
+            except psutil.Error:
+                pass
 
     def sample(self, t_ns: int) -> tuple | None:
         now = time.monotonic()
-        if now - self.children_at > self.CHILDREN_EVERY_S:
+        eager = now - self.started < self.EAGER_S
+        if eager or now - self.children_at > self.CHILDREN_EVERY_S:
             self.children_at = now
             try:
                 for child in self.root.children(recursive=True):

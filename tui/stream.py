@@ -51,7 +51,7 @@ class Decoder:
             typ, a, b, ident, x, y, z = unpack(body, pos)
             pos += size
             if typ != wire.TEXT:
-                if not 1 <= typ <= wire.RUN_END:
+                if typ not in wire.RECORD_TYPES:
                     raise StreamError(f"unknown record type {typ}")
                 out.append((pid, typ, a, b, ident, x, y, z, None))
                 continue

@@ -24,7 +24,8 @@ def lesson_for(scenario: str) -> ModuleType | None:
 def metrics(trace, now: float | None = None) -> dict:
     """The scenario's own figures merged over what its child reported."""
     now = trace.duration if now is None else now
-    found = dict(trace.info.get("metrics", {}))
+    reported = trace.info.get("metrics")
+    found = dict(reported) if isinstance(reported, dict) else {}
     lesson = lesson_for(trace.meta.get("scenario", ""))
     if lesson is not None:
         found.update(lesson.metrics(trace, now))

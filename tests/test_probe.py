@@ -1,0 +1,500 @@
+"""The probe, as a scenario uses it: each case runs in a fresh child Python writing to a pipe, decoded here."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections import defaultdict
+
+from scenarios import wire
+from conftest import TraceBuilder, run_probe
+from tui.model import Trace
+
+
+def _names(run, kind=wire.TEXT_TASK) -> dict[int, str]:
+    return {r[4]: r[8] for r in run.texts(kind)}
+
+
+def _task_id(run, name: str) -> int:
+    return next(ident for ident, text in _names(run).items() if text == name)
+
+
+def _states(run, ident: int) -> list[str]:
+    return [wire.STATES[r[2]] for r in run.of(wire.STATE) if r[4] == ident]
+
+
+# ------------------------------------------------------------------------------------------ tasks and states
+
+
+def test_init_sends_hello_first():
+    run = run_probe("pass")
+    pid, typ, a, b, ident, t0, version, cores, text = run.records[0]
+    assert typ == wire.HELLO
+    assert version == wire.VERSION
+    assert cores >= 1 and t0 > 0
+    assert len(run.of(wire.HELLO)) == 1
+
+
+def test_task_sends_name_task_bind_state_and_end():
+    run = run_probe("""
+        import threading
+        with probe.task("download 1", kind="thread"):
+            pass
+        print(threading.get_native_id())
+    """)
+    tid = int(run.proc.stdout.split()[0])
+    ident = _task_id(run, "download 1")
+    kinds = [r[1] for r in run.records if r[4] == ident and r[1] != wire.TEXT]
+    assert kinds == [wire.TASK, wire.BIND, wire.STATE, wire.END]
+    (task,) = [r for r in run.of(wire.TASK) if r[4] == ident]
+    assert wire.TASK_KINDS[task[2]] == "thread"
+    (bind,) = [r for r in run.of(wire.BIND) if r[4] == ident]
+    assert bind[6] == tid
+    (state,) = [r for r in run.of(wire.STATE) if r[4] == ident]
+    assert wire.STATES[state[2]] == "cpu"
+    (end,) = run.of(wire.END)
+    assert end[6] >= state[6] >= 0  # on-CPU ns measured at both ends, never going back
+    assert task[5] <= state[5] <= end[5]
+
+
+def test_each_kind_is_sent():
+    run = run_probe("""
+        for kind in ("thread", "process", "async", "main"):
+            with probe.task(kind, kind=kind):
+                pass
+    """)
+    kinds = {_names(run)[r[4]]: wire.TASK_KINDS[r[2]] for r in run.of(wire.TASK)}
+    assert kinds == {"thread": "thread", "process": "process", "async": "async", "main": "main"}
+
+
+def test_on_cpu_readings_never_decrease_per_thread():
+    run = run_probe("""
+        import threading, time
+        def work(i):
+            with probe.task(f"worker {i}"):
+                for _ in range(5):
+                    sum(range(20_000))
+                    with probe.waiting("io"):
+                        time.sleep(0.001)
+                    with probe.waiting("wait"):
+                        pass
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+    """)
+    readings = defaultdict(list)
+    for r in run.of(wire.STATE, wire.END):
+        readings[r[4]].append((r[5], r[6], r[7]))
+    assert len(readings) == 3
+    for ident, seq in readings.items():
+        assert len(seq) == 1 + 5 * 4 + 1
+        on_cpu = [y for _, y, _ in seq]
+        run_queue = [z for _, _, z in seq if z >= 0]
+        assert all(y >= 0 for y in on_cpu), "every state change on the task's own thread is measured"
+        assert on_cpu == sorted(on_cpu)
+        assert run_queue == sorted(run_queue)
+        assert [t for t, _, _ in seq] == sorted(t for t, _, _ in seq)
+        assert on_cpu[-1] > on_cpu[0]  # the sums above ran on this thread
+
+
+def test_waiting_switches_then_resumes_the_previous_state():
+    run = run_probe("""
+        import time
+        with probe.task("t"):
+            with probe.waiting("io"):
+                time.sleep(0.001)
+            with probe.waiting("wait"):
+                with probe.waiting("io"):
+                    pass
+    """)
+    assert _states(run, _task_id(run, "t")) == ["cpu", "io", "cpu", "wait", "io", "wait", "cpu"]
+
+
+def test_waiting_without_a_current_task_sends_nothing():
+    run = run_probe("""
+        with probe.waiting("io"):
+            pass
+    """)
+    assert run.of(wire.STATE, wire.TASK) == []
+
+
+def test_mark_is_unmeasured_and_end_from_another_thread_is_unmeasured():
+    run = run_probe("""
+        import threading
+        t = probe.Task("queued one", kind="thread", state="queued")
+        t.mark("startup")
+        def finish():
+            t.mark("io")
+            t.end()
+        th = threading.Thread(target=finish); th.start(); th.join()
+    """)
+    ident = _task_id(run, "queued one")
+    states = [r for r in run.of(wire.STATE) if r[4] == ident]
+    assert [wire.STATES[r[2]] for r in states] == ["queued", "startup", "io"]
+    assert all(r[6] == -1 and r[7] == -1 for r in states)
+    (end,) = run.of(wire.END)
+    assert (end[6], end[7]) == (-1, -1)
+    assert run.of(wire.BIND) == []  # never measured on a thread, so never bound to one
+
+
+def test_explicit_task_state_binds_to_the_thread_that_runs_it():
+    run = run_probe("""
+        import threading
+        t = probe.Task("job", state="queued")
+        def body():
+            with t:
+                t.state("cpu")
+                print(threading.get_native_id())
+        th = threading.Thread(target=body); th.start(); th.join()
+    """)
+    ident = _task_id(run, "job")
+    (bind,) = run.of(wire.BIND)
+    assert bind[4] == ident and bind[6] == int(run.proc.stdout.split()[0])
+    states = [r for r in run.of(wire.STATE) if r[4] == ident]
+    assert states[0][6] == -1 and states[1][6] >= 0  # queued: marked; cpu: measured on its thread
+    (end,) = run.of(wire.END)
+    assert end[6] >= states[1][6]  # ended on the same thread: measured
+
+
+# ------------------------------------------------------------------------------------------------- locks
+
+
+def test_lock_records_request_acquire_release_per_acquisition():
+    run = run_probe("""
+        import threading
+        lock = probe.Lock("shared")
+        total = 0
+        def work(i):
+            global total
+            with probe.task(f"w{i}"):
+                for _ in range(50):
+                    with lock:
+                        total += 1
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+    """)
+    (lock_rec,) = run.of(wire.LOCK)
+    assert _names(run, wire.TEXT_LOCK) == {lock_rec[3]: "shared"}
+    per_task = defaultdict(list)
+    for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED):
+        assert r[3] == lock_rec[3]
+        per_task[r[4]].append((r[1], r[5], r[7]))
+    assert sorted(per_task) == sorted(_task_id(run, f"w{i}") for i in range(4))
+    holds = []
+    for seq in per_task.values():
+        assert [typ for typ, _, _ in seq] == [wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED] * 50
+        for i in range(0, len(seq), 3):
+            (_, requested, _), (_, acquired, _), (_, released, gave_up) = seq[i : i + 3]
+            assert requested <= acquired <= released and gave_up == 0
+            holds.append((acquired, released))
+    holds.sort()
+    for (_, released), (acquired, _) in zip(holds, holds[1:]):
+        assert acquired >= released, "two holders of one lock at once"
+
+
+def test_failed_non_blocking_acquire_is_a_give_up_not_an_acquisition():
+    run = run_probe("""
+        lock = probe.Lock("busy")
+        with probe.task("t"):
+            lock.acquire()
+            print(lock.acquire(blocking=False), lock.locked())
+            lock.release()
+    """)
+    assert run.proc.stdout.split() == ["False", "True"]
+    seq = [(r[1], r[7]) for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED)]
+    assert seq == [
+        (wire.LOCK_REQUEST, 0), (wire.LOCK_ACQUIRED, 0),  # the first acquire
+        (wire.LOCK_REQUEST, 0), (wire.LOCK_RELEASED, 1),  # the attempt that gave up
+        (wire.LOCK_RELEASED, 0),  # the real release
+    ]
+
+
+def test_locks_made_before_init_are_announced_at_init():
+    run = run_probe("""
+        early = probe.Lock("made at import")
+        probe.init(FD)
+        late = probe.Lock("made later")
+        with probe.task("t"):
+            with early:
+                pass
+    """, init=False)
+    assert run.records[0][1] == wire.HELLO
+    names = _names(run, wire.TEXT_LOCK)
+    assert sorted(names.values()) == ["made at import", "made later"]
+    announced = {r[3] for r in run.of(wire.LOCK)}
+    assert announced == set(names)
+    early_id = next(i for i, n in names.items() if n == "made at import")
+    assert {r[3] for r in run.of(wire.LOCK_ACQUIRED)} == {early_id}
+
+
+# ------------------------------------------------------------------------------ counters, notes, errors, text
+
+
+def test_count_names_the_counter_once():
+    run = run_probe("""
+        with probe.task("t"):
+            for i in range(1, 4):
+                probe.count("progress", i)
+        probe.count("in_flight", 7)
+    """)
+    names = _names(run, wire.TEXT_COUNTER)
+    assert sorted(names.values()) == ["in_flight", "progress"]
+    progress = next(i for i, n in names.items() if n == "progress")
+    counts = [(r[3], r[4], r[6]) for r in run.of(wire.COUNT)]
+    task = _task_id(run, "t")
+    assert counts[:3] == [(progress, task, 1), (progress, task, 2), (progress, task, 3)]
+    assert counts[3][1:] == (0, 7)  # outside any task
+
+
+def test_note_and_error_carry_json():
+    run = run_probe("""
+        probe.note(results=[1, 2], metrics={"speedup": 1.9})
+        probe.error({"type": "ValueError", "message": "bad"})
+    """)
+    (info,) = run.texts(wire.TEXT_INFO)
+    assert json.loads(info[8]) == {"results": [1, 2], "metrics": {"speedup": 1.9}}
+    (err,) = run.texts(wire.TEXT_ERROR)
+    assert json.loads(err[8]) == {"type": "ValueError", "message": "bad"}
+
+
+def test_run_end_is_sent():
+    run = run_probe("probe.run_end()")
+    assert run.records[-1][1] == wire.RUN_END
+
+
+def test_variant_marks_its_span_and_the_tasks_inside():
+    run = run_probe("""
+        with probe.variant("threads"):
+            with probe.task("inside"):
+                pass
+        with probe.task("outside"):
+            pass
+    """)
+    (name,) = run.texts(wire.TEXT_VARIANT)
+    assert name[8] == "threads"
+    begin, end = run.of(wire.VARIANT)
+    assert (begin[2], begin[3]) == (0, name[4]) and (end[2], end[3]) == (1, name[4])
+    tasks = {_names(run)[r[4]]: r[3] for r in run.of(wire.TASK)}
+    assert tasks == {"inside": name[4], "outside": 0}
+
+
+def test_long_text_is_split_into_parts_and_rejoined():
+    text = "é" * 5000 + "x" * 4001 + "€" * 3000  # multi-byte characters straddle the part boundaries
+    run = run_probe(f"probe.note(results={text!r})")
+    (info,) = run.texts(wire.TEXT_INFO)
+    assert json.loads(info[8]) == {"results": text}
+    assert len(run.frames()) >= 1 + len(json.dumps({"results": text}).encode()) // wire.MAX_BODY
+
+
+def test_frames_never_exceed_pipe_buf():
+    run = run_probe("""
+        with probe.task("busy"):
+            for i in range(20_000):
+                probe.count("n", i)
+        probe.note(results="y" * 20_000)
+    """)
+    frames = run.frames()
+    assert len(frames) > 10
+    assert all(wire.FRAME_HEAD.size + length <= wire.PIPE_BUF for length, _ in frames)
+    assert sum(wire.FRAME_HEAD.size + length for length, _ in frames) == len(run.raw)
+    assert [r[6] for r in run.of(wire.COUNT)] == list(range(20_000))
+
+
+# ------------------------------------------------------------------------------------------ without a pipe
+
+
+def _unprobed(body: str) -> dict:
+    run = run_probe(textwrap.dedent(body) + "\nimport json; print(json.dumps({'buf': len(probe._buf), 'active': probe.active()}))",
+                    init=False)
+    assert run.records == []
+    return json.loads(run.proc.stdout.splitlines()[-1])
+
+
+def test_without_init_tasks_counts_notes_and_variants_record_nothing():
+    seen = _unprobed("""
+        import time
+        with probe.variant("v"):
+            for i in range(1000):
+                with probe.task(f"t{i}") as t:
+                    with probe.waiting("io"):
+                        pass
+                    t.mark("wait")
+                    probe.count("n", i)
+                    probe.note(results=i)
+        probe.error({"x": 1})
+        probe.run_end()
+        assert probe.cpu_reading() == (-1, -1)
+    """)
+    assert seen == {"buf": 0, "active": False}
+
+
+def test_without_init_a_traced_lock_records_nothing():
+    seen = _unprobed("""
+        lock = probe.Lock("l")
+        for i in range(1000):
+            with lock:
+                pass
+        lock.acquire(blocking=False) and lock.release()
+    """)
+    assert seen == {"buf": 0, "active": False}
+
+
+# ------------------------------------------------------------------------------------------ forked workers
+
+
+def test_forked_child_sends_under_its_own_pid_and_not_the_parents_events():
+    run = run_probe("""
+        with probe.task("before fork"):
+            pid = os.fork()
+            if pid == 0:
+                with probe.task("in child"):
+                    pass
+                probe.flush()
+                os._exit(0)
+            os.waitpid(pid, 0)
+        print(pid)
+    """)
+    child = int(run.proc.stdout.split()[0])
+    names = {(r[0], r[4]): r[8] for r in run.texts(wire.TEXT_TASK)}
+    assert sorted(names.values()) == ["before fork", "in child"]
+    tasks = {names[(r[0], r[4])]: r[0] for r in run.of(wire.TASK)}
+    assert tasks == {"before fork": run.pid, "in child": child}
+    assert child != run.pid
+    assert len(run.of(wire.HELLO)) == 1
+
+
+def test_process_pool_workers_flush_before_they_exit():
+    run = run_probe("""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        def work(i):
+            with probe.task(f"item {i}", kind="process"):
+                return os.getpid()
+
+        if __name__ == "__main__":
+            with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+                pids = set(pool.map(work, range(6)))
+            print(" ".join(map(str, sorted(pids))))
+    """)
+    worker_pids = {int(p) for p in run.proc.stdout.split()}
+    tasks = {(r[0], r[4]) for r in run.of(wire.TASK)}
+    ends = {(r[0], r[4]) for r in run.of(wire.END)}
+    assert len(tasks) == 6 and ends == tasks
+    assert {pid for pid, _ in tasks} == worker_pids
+    assert run.pid not in worker_pids
+
+
+def test_counter_used_in_a_forked_child_keeps_its_name():
+    """The parent named "progress" before the fork; the child's count must still read as "progress"."""
+    run = run_probe("""
+        probe.count("progress", 1)
+        pid = os.fork()
+        if pid == 0:
+            probe.count("progress", 2)
+            probe.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+    """)
+    trace = Trace()
+    trace.apply(run.records)
+    assert set(trace.counters) == {"progress"}
+    assert trace.counter_peak("progress") == 2
+
+
+def test_lock_used_in_a_forked_child_keeps_its_name():
+    """A lock made (and announced) before the fork: the child's copy is its own lock, still named."""
+    run = run_probe("""
+        lock = probe.Lock("shared state")
+        pid = os.fork()
+        if pid == 0:
+            with probe.task("child"):
+                with lock:
+                    pass
+            probe.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+    """)
+    trace = Trace()
+    trace.apply(run.records)
+    assert [s.name for s in trace.lock_stats() if s.acquisitions] == ["shared state"]
+
+
+# ---------------------------------------------------------------------------------------------- asyncio
+
+
+ASYNC_SCRIPT = """
+    import asyncio
+
+    async def sleeper(n):
+        await asyncio.sleep(0.001)
+        return n
+
+    async def spin(n):
+        return sum(range(10_000))
+
+    async def waiter(n):
+        return await asyncio.create_task(sleeper(n + 1))
+
+    async def main():
+        probe.trace_tasks()
+        results = await asyncio.gather(sleeper(1), spin(2), waiter(3))
+        print(results[0], results[2])
+        asyncio.get_running_loop().set_task_factory(None)  # as the scenarios do: no lanes for asyncio's clean-up
+
+    asyncio.run(main())
+"""
+USER_TASKS = {"sleeper(1)", "spin(2)", "waiter(3)", "sleeper(4)"}
+
+
+def test_trace_tasks_gives_asyncio_tasks_lanes_with_cpu_io_and_wait():
+    run = run_probe(ASYNC_SCRIPT)
+    assert run.proc.stdout.split() == ["1", "4"]  # results come through the traced tasks unchanged
+    names = _names(run)
+    kinds = {names[r[4]]: wire.TASK_KINDS[r[2]] for r in run.of(wire.TASK)}
+    assert USER_TASKS <= set(kinds)
+    assert {kinds[name] for name in USER_TASKS} == {"async"}
+    ids = {name: ident for ident, name in names.items()}
+    assert _states(run, ids["sleeper(1)"]) == ["queued", "cpu", "io", "cpu"]
+    assert _states(run, ids["spin(2)"]) == ["queued", "cpu"]
+    assert _states(run, ids["waiter(3)"]) == ["queued", "cpu", "wait", "cpu"]
+    assert {ids[name] for name in USER_TASKS} <= {r[4] for r in run.of(wire.END)}
+    measured = [r for r in run.of(wire.STATE) if wire.STATES[r[2]] != "queued"]
+    assert all(r[6] >= 0 for r in measured)  # states on the loop's thread are measured
+
+
+def test_trace_tasks_lanes_are_the_scenarios_tasks_only():
+    run = run_probe(ASYNC_SCRIPT)
+    assert set(_names(run).values()) == USER_TASKS
+
+
+def test_trace_tasks_lanes_build_a_model():
+    run = run_probe("""
+        import asyncio
+        async def sleeper(n):
+            await asyncio.sleep(0.001)
+        async def main():
+            probe.trace_tasks()
+            await asyncio.gather(*(sleeper(i) for i in range(3)))
+            asyncio.get_running_loop().set_task_factory(None)
+        asyncio.run(main())
+    """)
+    trace = Trace()
+    trace.apply(run.records)
+    lanes = trace.ordered_lanes()
+    assert [lane.name for lane in lanes] == ["sleeper(0)", "sleeper(1)", "sleeper(2)"]
+    for lane in lanes:
+        assert lane.kind == "async" and lane.end is not None
+        assert trace.lane_states(lane)["io"] > 0
+
+
+def test_builder_matches_probe_record_shapes():
+    """The conftest builder (used by the model tests) makes records shaped like the probe's."""
+    run = run_probe("""
+        with probe.task("t"):
+            probe.count("c", 1)
+    """)
+    built = TraceBuilder(pid=run.pid).hello().task(1, "t", 0.0).count("c", 1, 0.1, ident=1).records
+    real = [r for r in run.records if r[1] in (wire.HELLO, wire.TASK, wire.COUNT, wire.TEXT)]
+    assert [(r[1], r[2], r[3], r[4], r[8]) for r in built[1:]] == [(r[1], r[2], r[3], r[4], r[8]) for r in real[1:]]
