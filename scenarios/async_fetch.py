@@ -1,0 +1,196 @@
+"""Exercise 2: fetch hundreds of URLs without spawning hundreds of threads; see why async scales better.
+
+A real HTTP server (scenarios.fetch_server, its own process) answers every URL after a seeded latency. The
+client fetches them all with one of three models, or with each in turn (``compare``):
+    asyncio   one thread, one event loop, aiohttp
+    threads   a thread per URL, each blocking in urllib
+    pool      a ThreadPoolExecutor of ``workers`` threads, each blocking in urllib
+For each model this process measures its own figures (the server is not counted): wall time, the most OS
+threads it had, its peak memory, its context switches and the most requests it had in flight.
+"""
+
+import asyncio
+import resource
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
+from scenarios import probe, seeding
+from scenarios.catalog import Param, Scenario
+from scenarios.fetch_server import FetchServer
+
+MODELS = ("asyncio", "threads", "pool")
+
+SCENARIO = Scenario(
+    name="async-fetch",
+    module=__name__,
+    title="Fetch hundreds of URLs: asyncio, threads, a pool",
+    guide="Exercise 2 - Async High-Latency Fetch",
+    watch="asyncio keeps every request in flight on one thread; threads need an OS thread per waiting request",
+    lesson="Async -> scalable network systems",
+    params=(
+        Param("urls", 200, "URLs to fetch", min=1, max=3000),
+        Param("model", "asyncio", "how to fetch them", choices=(*MODELS, "compare")),
+        Param("workers", 20, "threads in the pool (model pool)", min=1, max=500),
+        Param("min_ms", 50, "shortest server latency, ms", min=0, max=5000),
+        Param("max_ms", 300, "longest server latency, ms", min=0, max=5000),
+    ),
+)
+
+
+# ------------------------------------------------------------------------------------------------ asyncio
+
+
+async def fetch(n, url, session, in_flight):
+    with in_flight:
+        async with session.get(url) as response:
+            body = await response.text()
+    return response.status == 200 and body == str(n)
+
+
+async def fetch_all(urls, in_flight):
+    import aiohttp
+
+    probe.trace_tasks()  # a lane per task
+    connector = aiohttp.TCPConnector(limit=len(urls))  # every request may be open at once
+    async with aiohttp.ClientSession(connector=connector) as session:
+        results = await asyncio.gather(*(fetch(n, url, session, in_flight) for n, url in enumerate(urls)))
+        asyncio.get_running_loop().set_task_factory(None)  # no lanes for aiohttp's and asyncio's tidying up
+        return results
+
+
+def with_asyncio(urls, in_flight, workers):
+    return asyncio.run(fetch_all(urls, in_flight))
+
+
+# ------------------------------------------------------------------------------------------------ threads
+
+
+def fetch_blocking(n, url, in_flight):
+    with probe.task(f"fetch({n})"), in_flight:
+        with probe.waiting("io"):
+            with urllib.request.urlopen(url, timeout=60) as response:
+                body = response.read().decode()
+        return response.status == 200 and body == str(n)
+
+
+def with_threads(urls, in_flight, workers):
+    ok = [False] * len(urls)
+
+    def fetch_into(n, url):
+        ok[n] = fetch_blocking(n, url, in_flight)
+
+    threads = [threading.Thread(target=fetch_into, args=(n, url)) for n, url in enumerate(urls)]
+    for t in threads:
+        t.start()
+    in_flight.look()  # every thread started
+    for t in threads:
+        t.join()
+    return ok
+
+
+def with_pool(urls, in_flight, workers):
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fetch_blocking, range(len(urls)), urls, [in_flight] * len(urls)))
+
+
+FETCH = {"asyncio": with_asyncio, "threads": with_threads, "pool": with_pool}
+
+
+# ---------------------------------------------------------------------------------------------- measuring
+
+
+class InFlight:
+    """Requests sent and not yet answered (concviz plots it); at each new request, this process's thread count."""
+
+    def __init__(self):
+        self.now = self.most = 0
+        self.peak_threads = os_threads()
+        self._lock = threading.Lock()
+
+    def look(self):
+        with self._lock:
+            self.peak_threads = max(self.peak_threads, os_threads())
+
+    def __enter__(self):
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            probe.count("in_flight", self.now)
+            self.peak_threads = max(self.peak_threads, os_threads())
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.now -= 1
+            probe.count("in_flight", self.now)
+
+
+def os_threads():
+    """The kernel's count of this process's threads."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return threading.active_count()
+
+
+def reset_peak_memory():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # the kernel restarts this process's peak RSS (VmHWM) from now
+    except OSError:
+        pass
+
+
+def peak_memory_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def context_switches_and_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process, ended ones included
+    return usage.ru_nvcsw + usage.ru_nivcsw, usage.ru_utime + usage.ru_stime
+
+
+def fetch_measured(model, urls, workers):
+    """Fetch every URL with ``model``; report this process's own figures for it."""
+    reset_peak_memory()
+    switches, cpu = context_switches_and_cpu()
+    in_flight = InFlight()
+    start = time.perf_counter()
+    ok = FETCH[model](urls, in_flight, workers)
+    wall = time.perf_counter() - start
+    switches_after, cpu_after = context_switches_and_cpu()
+    figures = {
+        "wall_s": round(wall, 4),
+        "peak_threads": in_flight.peak_threads,
+        "peak_rss_mb": round(peak_memory_mb(), 1),
+        "ctx_switches": switches_after - switches,
+        "cpu_s": round(cpu_after - cpu, 4),
+        "in_flight_max": in_flight.most,
+        "requests": len(urls),
+        "ok": sum(ok),
+    }
+    probe.note(client={model: figures})
+    print(f"{model}: {figures['ok']} of {len(urls)} answered 200 OK in {wall:.2f} s, "
+          f"{figures['peak_threads']} threads at most")
+
+
+def run(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
+    low, high = sorted((min_ms, max_ms))
+    delays = [round(seeding.uniform(("url", n), low, high)) for n in range(urls)]
+    models = MODELS if model == "compare" else (model,)
+    if "asyncio" in models:
+        import aiohttp  # noqa: F401 - imported before any clock starts: importing is no model's cost
+    probe.note(latency={"sum_s": sum(delays) / 1000, "max_s": max(delays) / 1000}, threads_before=os_threads())
+    with FetchServer() as server:
+        links = [server.url(n, ms) for n, ms in enumerate(delays)]
+        for name in models:
+            with probe.variant(name) if model == "compare" else nullcontext():
+                fetch_measured(name, links, workers)
+    probe.note(server={"answered": server.answered, "pid": server.pid, "port": server.port})

@@ -1,0 +1,82 @@
+"""Exercise 3: measure the speedup of CPU-heavy work, and see why threads do not help.
+
+The guide's ``heavy(n)`` over the same work items, three ways one after another: serial, ``ThreadPoolExecutor``
+and ``ProcessPoolExecutor`` (and ``InterpreterPoolExecutor`` where Python has it, 3.14+). Every work item is a
+lane; each pool's start-up is a lane of its own in state ``startup``, so the speedup reads with or without it.
+"""
+
+import math
+import os
+from concurrent import futures
+
+from scenarios import probe
+from scenarios.catalog import Param, Scenario
+
+SCENARIO = Scenario(
+    name="cpu-speedup",
+    module=__name__,
+    title="Speedup: serial, threads, processes",
+    guide="Exercise 3 - Process Parallelism",
+    watch="threads share one core, each lane mostly waiting for the GIL; processes fill every core",
+    lesson="Processes -> CPU parallelism",
+    params=(
+        Param("n", 1_000_000, "heavy(n): square roots summed per work item", min=1, max=50_000_000),
+        Param("items", 4, "work items (the guide: [1_000_000] * 4)", min=1, max=64),
+        Param("workers", 0, "pool size, 0 = one per core", min=0, max=64),
+    ),
+)
+
+
+def heavy(n):
+    return sum(math.sqrt(i) for i in range(n))
+
+
+def work_item(i, n, kind):
+    """One work item on its own lane, in whichever thread or process runs it."""
+    with probe.task(f"heavy #{i}", kind=kind):
+        return heavy(n)
+
+
+def worker_pid(_):
+    return os.getpid()
+
+
+def pooled(pool_class, kind, n, items, workers):
+    """Start the pool (its own lane: start-up, until every worker has answered once), then map the work."""
+    startup = probe.Task("pool start-up", kind="main", state="startup")
+    with pool_class(workers) as pool:
+        list(pool.map(worker_pid, range(workers)))
+        startup.end()
+        return list(pool.map(work_item, range(items), [n] * items, [kind] * items))
+
+
+def interpreters(n, items, workers):
+    """Subinterpreters cannot reach concviz's pipe: the main thread's wait is their lane."""
+    startup = probe.Task("pool start-up", kind="main", state="startup")
+    with futures.InterpreterPoolExecutor(workers) as pool:
+        list(pool.map(worker_pid, range(workers)))
+        startup.end()
+        with probe.task("waiting for the interpreters", kind="main"), probe.waiting("wait"):
+            return list(pool.map(heavy, [n] * items))
+
+
+def run(n=1_000_000, items=4, workers=0):
+    workers = workers or os.cpu_count() or 1
+    probe.note(workers=workers)
+
+    with probe.variant("serial"):
+        results = [work_item(i, n, "main") for i in range(items)]
+    print("serial:", results)
+
+    with probe.variant("threads"):
+        results = pooled(futures.ThreadPoolExecutor, "thread", n, items, workers)
+    print("threads:", results)
+
+    with probe.variant("processes"):
+        results = pooled(futures.ProcessPoolExecutor, "process", n, items, workers)
+    print("processes:", results)
+
+    if hasattr(futures, "InterpreterPoolExecutor"):  # Python 3.14+
+        with probe.variant("interpreters"):
+            results = interpreters(n, items, workers)
+        print("interpreters:", results)

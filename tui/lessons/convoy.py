@@ -1,0 +1,96 @@
+"""Beyond the guide: the convoy effect, an I/O thread's latency beside CPU-bound threads.
+
+Each stage (variant) is the responder answering its requests beside 0, 1, 2, ... CPU threads. The responder
+times every request itself (``time.perf_counter`` from the start of its I/O to its answer) and sends each
+latency as the ``latency_us`` counter; once a stage is over it also reports that stage's p50 and p99, which
+are used from then on. ``latency_ms`` is the latest stage's (the one with the most CPU threads, at the end).
+"""
+
+from __future__ import annotations
+
+IO_MS = 2.0  # the responder's own I/O per request (scenarios.convoy.IO_S)
+
+
+def metrics(trace, now: float) -> dict:
+    stages = {name: _stage(trace, name, v, now) for name, v in trace.variants.items() if v.start <= now}
+    found: dict = {
+        "variants": stages,
+        "switch_interval_ms": trace.meta.get("params", {}).get("switch_interval_ms"),
+        "io_ms": IO_MS,
+    }
+    measured = [f for f in stages.values() if f["requests"]]
+    if measured:
+        found["latency_ms"] = {"p50": measured[-1]["p50"], "p99": measured[-1]["p99"]}
+        alone = [f for f in measured if f["cpu_threads"] == 0]
+        if alone:
+            found["baseline_latency_ms"] = {"p50": alone[0]["p50"], "p99": alone[0]["p99"]}
+    return found
+
+
+def _stage(trace, name: str, variant, now: float) -> dict:
+    noted = trace.info.get("stages", {}).get(name)
+    if noted is not None and variant.end is not None and variant.end <= now:
+        return {**noted, "finished": True}
+    end = now if variant.end is None else min(variant.end, now)
+    latencies = sorted(v / 1000 for t, v in trace.counters.get("latency_us", ()) if variant.start <= t <= end)
+    lanes = trace.ordered_lanes(now, variant=name)
+    return {
+        "cpu_threads": sum(1 for lane in lanes if lane.name != "responder"),
+        "requests": len(latencies),
+        "p50": round(_percentile(latencies, 0.50), 3) if latencies else None,
+        "p99": round(_percentile(latencies, 0.99), 3) if latencies else None,
+        "finished": False,
+    }
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+def explain(trace, now: float) -> list[str]:
+    return describe(metrics(trace, now), gil=trace.gil_enabled, cores=trace.meta.get("machine", {}).get("cores"))
+
+
+def describe(m: dict, gil: bool = True, cores: int | None = None) -> list[str]:
+    """The explanation, from the figures alone (so it can be checked against fixed figures)."""
+    stages = [f for f in m.get("variants", {}).values() if f["requests"]]
+    if not stages:
+        return []
+    lines = []
+    alone = next((f for f in stages if f["cpu_threads"] == 0), None)
+    for f in stages:
+        so_far = "" if f["finished"] else f" (so far, {f['requests']} requests)"
+        if f["cpu_threads"] == 0:
+            lines.append(
+                f"Alone, the responder answered in {f['p50']:.1f} ms at the median (p99 {f['p99']:.1f} ms){so_far}: "
+                f"its own work is {IO_MS:g} ms of I/O and a few microseconds of Python."
+            )
+            continue
+        threads = f"{f['cpu_threads']} CPU thread" + ("" if f["cpu_threads"] == 1 else "s")
+        ratio = f" ({f['p50'] / alone['p50']:.1f}x the lone median)" if alone and alone["p50"] else ""
+        lines.append(f"Beside {threads}: p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms{ratio}{so_far}.")
+    loaded = stages[-1]
+    if not alone or loaded is alone:
+        return lines
+    rose = loaded["p50"] >= 1.5 * alone["p50"]
+    interval = m.get("switch_interval_ms")
+    if gil and rose:
+        lines.append(
+            f"The convoy: when its I/O ends the responder is ready at once, but it must take the GIL back from a "
+            f"CPU thread, which lets go only when asked and after the switch interval ({interval:g} ms), and the "
+            f"other CPU threads may get it first. So the median went from {alone['p50']:.1f} to "
+            f"{loaded['p50']:.1f} ms for the same {IO_MS:g} ms of I/O."
+        )
+        lines.append("Try switch_interval_ms=1: the CPU threads hand over sooner; or move the CPU work to processes.")
+    elif gil:
+        lines.append(
+            f"Here the CPU threads barely delayed the responder (median {alone['p50']:.1f} -> {loaded['p50']:.1f} "
+            f"ms): with a switch interval of {interval:g} ms the GIL came back quickly enough."
+        )
+    else:
+        lines.append(
+            f"This Python runs without a GIL: the median went from {alone['p50']:.1f} to {loaded['p50']:.1f} ms "
+            f"beside {loaded['cpu_threads']} CPU threads; what rise there is comes from sharing "
+            f"{cores or 'the'} cores, not from waiting for the interpreter."
+        )
+    return lines

@@ -1,0 +1,190 @@
+"""Exercise 3: the same CPU-heavy work serial, on threads and on processes; why threads do not help.
+
+Per variant, from the trace:
+- ``wall_s``: the work's wall time, from the end of the pool's start-up (the variant's start for serial) to the
+  end of its last work item; ``startup_s`` is the start-up lane, kept out of ``wall_s`` and shown beside it.
+- ``cores_used``: the work lanes' own CPU time divided by ``wall_s``. Each lane's thread reads its on-CPU
+  nanoseconds from the kernel (/proc/thread-self/schedstat) at every state boundary, so this counts exactly the
+  work, over exactly its window; the parent's 100 ms psutil samples are too coarse for runs this short. Only
+  for interpreters, whose subinterpreters the probe cannot reach, does it come from the samples of the tree.
+- ``gil_wait_share`` (threads): each lane's time waiting for the GIL over its life, averaged over the lanes.
+"""
+
+from __future__ import annotations
+
+from tui.lessons import fmt_s
+
+ORDER = ("serial", "threads", "processes", "interpreters")
+
+
+def metrics(trace, now: float) -> dict:
+    variants = {}
+    for name, variant in trace.variants.items():
+        if variant.start <= now:
+            variants[name] = _variant_figures(trace, name, variant, now)
+    serial = variants.get("serial")
+    for figures in variants.values():
+        if serial and serial["finished"] and figures["wall_s"] > 0:
+            figures["speedup"] = round(serial["wall_s"] / figures["wall_s"], 2)
+            figures["speedup_with_startup"] = round(serial["wall_s"] / (figures["wall_s"] + figures["startup_s"]), 2)
+        else:
+            figures["speedup"] = figures["speedup_with_startup"] = None
+    cores = trace.meta.get("machine", {}).get("cores") or 1
+    workers = trace.info.get("workers") or cores
+    found = {
+        "variants": {name: variants[name] for name in sorted(variants, key=_rank)},
+        "cores": cores,
+        "workers": workers,
+        "parallel_limit": min(cores, workers),
+    }
+    if not _has_interpreter_pool(trace):
+        found["interpreters"] = f"needs Python 3.14 (this run: Python {_version(trace)})"
+    return found
+
+
+def _variant_figures(trace, name: str, variant, now: float) -> dict:
+    lanes = trace.ordered_lanes(now, variant=name)
+    states = {lane.key: trace.lane_states(lane, now) for lane in lanes}
+    startup = [lane for lane in lanes if states[lane.key].get("startup", 0.0) > 0]
+    work = [lane for lane in lanes if lane not in startup]
+    t0 = _end(startup[-1], now) if startup else variant.start
+    finished = variant.end is not None and variant.end <= now
+    t1 = max((_end(lane, now) for lane in work), default=t0) if finished else now
+    wall = max(t1 - t0, 0.0)
+    if name == "interpreters":
+        samples = trace.samples_between(t0, t1)
+        cpu = sum(s.proc_cores for s in samples) / len(samples) * wall if samples else 0.0
+    else:
+        cpu = sum(states[lane.key].get("cpu", 0.0) for lane in work)
+    figures = {
+        "finished": finished,
+        "wall_s": round(wall, 4),
+        "startup_s": round(sum(_end(lane, now) - lane.start for lane in startup), 4),
+        "cores_used": round(cpu / wall, 2) if wall > 0 else 0.0,
+        "cores_from": "samples" if name == "interpreters" else "lanes",
+        "lanes": len(work),
+        "threads": len({(lane.pid, lane.tid) for lane in work if lane.tid}),
+        "processes": len({lane.pid for lane in work}),
+    }
+    if name == "threads":
+        figures["gil_wait_share"] = round(_mean_share(work, states, "gil_wait", now), 3)
+        figures["gil_wait_s"] = round(_mean(states[lane.key].get("gil_wait", 0.0) for lane in work), 4)
+    if name == "processes":
+        figures["core_wait_share"] = round(_mean_share(work, states, "core_wait", now), 3)
+    return figures
+
+
+def _end(lane, now: float) -> float:
+    return min(lane.end, now) if lane.end is not None else now
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _mean_share(lanes, states, state: str, now: float) -> float:
+    """The share of its life each lane spent in ``state``, averaged over the lanes."""
+    lives = [(lane, _end(lane, now) - lane.start) for lane in lanes]
+    return _mean(states[lane.key].get(state, 0.0) / life for lane, life in lives if life > 0)
+
+
+def _rank(name: str) -> int:
+    return ORDER.index(name) if name in ORDER else len(ORDER)
+
+
+def _version(trace) -> str:
+    return trace.meta.get("python", {}).get("version", "?")
+
+
+def _has_interpreter_pool(trace) -> bool:
+    try:
+        return tuple(int(part) for part in _version(trace).split(".")[:2]) >= (3, 14)
+    except ValueError:
+        return False
+
+
+def explain(trace, now: float) -> list[str]:
+    params = trace.meta.get("params", {})
+    return describe(metrics(trace, now), gil=trace.gil_enabled, n=params.get("n"), items=params.get("items"))
+
+
+def describe(m: dict, gil: bool = True, n: int | None = None, items: int | None = None) -> list[str]:
+    """The explanation, from the figures alone (so it can be checked against fixed figures)."""
+    v = m.get("variants", {})
+    lines = []
+    serial, threads, processes, interp = (v.get(name) for name in ORDER)
+    if serial:
+        work = f"{items} x heavy({n:,})" if n and items else "the work items"
+        lines.append(
+            f"Serial: {work} took {fmt_s(serial['wall_s'])}{so_far(serial)}, one item after another "
+            f"({serial['cores_used']:.2f} cores used)."
+        )
+    if threads:
+        k = threads["threads"]
+        head = f"Threads ({k} in the pool): {fmt_s(threads['wall_s'])}{so_far(threads)}{_speedup(threads)}."
+        if k <= 1:
+            lines.append(f"{head} Only one thread ran at a time here, so nothing competed for the interpreter.")
+        elif gil:
+            lines.append(
+                f"{head} Together the {k} threads used {threads['cores_used']:.2f} cores: each spent "
+                f"{threads['gil_wait_share']:.0%} of its time waiting for the GIL ({fmt_s(threads['gil_wait_s'])} "
+                "on average), so only one of them ran Python at any moment."
+            )
+        else:
+            lines.append(
+                f"{head} Together the {k} threads used {threads['cores_used']:.2f} cores: this Python runs "
+                "without a GIL, so threads can run Python on several cores at once."
+            )
+    if processes:
+        limit = m.get("parallel_limit", 1)
+        own = "its own interpreter and its own GIL" if gil else "its own interpreter"
+        lines.append(
+            f"Processes ({processes['processes']} workers): {fmt_s(processes['wall_s'])}{so_far(processes)}"
+            f"{_speedup(processes)}, using {processes['cores_used']:.2f} cores of the {limit} possible "
+            f"(the fewer of {m.get('cores')} cores and {m.get('workers')} workers): each process has {own}."
+        )
+        if processes.get("core_wait_share", 0.0) >= 0.1:
+            lines.append(
+                f"Each process also waited {processes['core_wait_share']:.0%} of its time for a free core: more "
+                "runnable work than cores (extra workers, or other programs on the machine)."
+            )
+    pools = [(name, f) for name, f in (("threads", threads), ("processes", processes), ("interpreters", interp)) if f]
+    if pools:
+        started = ", ".join(f"{name} {fmt_s(f['startup_s'])}" for name, f in pools)
+        line = f"Pool start-up, kept out of the times above: {started}."
+        if processes and processes.get("speedup_with_startup") is not None:
+            line += f" Counting it, the processes' speedup is {processes['speedup_with_startup']:.2f}x."
+        lines.append(line)
+    if interp:
+        own = "each with its own GIL" if gil else "each on its own"
+        lines.append(
+            f"Interpreters ({m.get('workers')} workers): {fmt_s(interp['wall_s'])}"
+            f"{so_far(interp)}{_speedup(interp)}, {interp['cores_used']:.2f} cores (from the process's CPU "
+            f"samples): subinterpreters in one process, {own}."
+        )
+    elif "interpreters" in m:
+        lines.append(f"A fourth model, InterpreterPoolExecutor, {m['interpreters']}.")
+    if threads and processes and threads["finished"] and processes["finished"]:
+        lines.append(_verdict(threads, processes, gil))
+    return lines
+
+
+def _verdict(threads: dict, processes: dict, gil: bool) -> str:
+    t, p = threads["cores_used"], processes["cores_used"]
+    if not gil:
+        return (f"Without a GIL, threads used {t:.2f} cores and processes {p:.2f}: here the difference is start-up "
+                "and memory, not parallelism.")
+    if p > t + 0.2:
+        return (f"Why threads do not help: heavy() is pure Python and the GIL lets one thread run Python at a time, "
+                f"so the threads used {t:.2f} cores; processes do not share a GIL and used {p:.2f}.")
+    return (f"Threads used {t:.2f} cores and processes {p:.2f}: the processes could run in parallel but did not "
+            "get the cores (see their wait for a free core); run it again on a quieter machine.")
+
+
+def so_far(figures: dict) -> str:
+    return "" if figures["finished"] else " so far"
+
+
+def _speedup(figures: dict) -> str:
+    return f", speedup {figures['speedup']:.2f}x" if figures.get("speedup") is not None else ""
