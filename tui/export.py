@@ -1,0 +1,179 @@
+"""Export a trace as Chrome Trace Event Format JSON, for ui.perfetto.dev and chrome://tracing.
+
+What goes where (timestamps ``ts`` and durations ``dur`` in microseconds from the run's start):
+- a process per scenario process (``process_name``: the scenario, then "process PID" for workers), sorted root first;
+- per lane, a thread named after the lane (``thread_name``, small sequential tids in the order lanes started) with one
+  complete ``X`` event per base state. A cpu stretch is one event named by its dominant part, as on the run screen,
+  with the measured split in its args (``cpu_s``, ``gil_wait_s``, ``core_wait_s``, ``wait_s``): the scheduler
+  counters say how long each part took, not when inside the stretch, so the export does not invent an order;
+- per lane that used traced locks, a thread "<lane> locks" with its ``lock_wait`` and ``lock_hold`` events
+  (args: the lock's name). They overlap the base states, hence their own track; nested locks get "<lane> locks 2"...
+- a thread "variants" with one event per variant of a comparison run;
+- counters (``C``) on the scenario's process: "core busy %" (one series per core), "scenario CPU (cores)",
+  and each counter the scenario kept (progress, in_flight, ...);
+- lock hand-offs as flow events (``s`` then ``f``): from a hold to the next hold of the same lock by a lane that was
+  already waiting when it was released.
+Where the model kept only totals (a hot lock's older spans folded into 50 ms buckets), the export shows those totals
+as a counter per lane ("<lane> lock ms per 50 ms (folded)") and lists the model's notes in ``otherData.notes``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tui import __version__
+from tui import model
+from tui.model import Trace
+from tui.tracefile import write_atomic
+
+
+def write_chrome_trace(trace: Trace, path) -> int:
+    """Write the trace's Chrome JSON atomically; returns the number of events written."""
+    doc = chrome_trace(trace)
+    write_atomic(path, [json.dumps(doc, separators=(",", ":")).encode()])
+    return len(doc["traceEvents"])
+
+
+def chrome_trace(trace: Trace) -> dict:
+    """The Chrome Trace Event JSON object for ``trace``."""
+    return {
+        "traceEvents": _Exporter(trace).events(),
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "generator": f"concviz {__version__}",
+            **{k: trace.meta.get(k) for k in ("scenario", "params", "seed", "python", "machine", "started")},
+            "exit": trace.exit,
+            "notes": trace.load_notes() if hasattr(trace, "load_notes") else [],
+        },
+    }
+
+
+FOLD_MS = round(getattr(model, "FOLD_S", 0.05) * 1000)
+
+
+def _us(seconds: float) -> float:
+    """Seconds to microseconds, to the nanosecond."""
+    return round(seconds * 1e6, 3)
+
+
+class _Exporter:
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.end = trace.duration
+        self.meta: list[dict] = []
+        self.body: list[dict] = []
+        self.next_tid = 1
+        self.hold_tracks: dict[tuple, int] = {}  # (lane key, lock name, acquired) -> tid of its lock_hold event
+        lanes = trace.ordered_lanes()
+        self.root = trace.root_pid if trace.root_pid is not None else (lanes[0].pid if lanes else 1)
+
+    def events(self) -> list[dict]:
+        trace = self.trace
+        lanes = trace.ordered_lanes()
+        pids = [self.root] + sorted({lane.pid for lane in lanes} - {self.root})
+        scenario = trace.meta.get("scenario") or "scenario"
+        for i, pid in enumerate(pids):
+            name = scenario if pid == self.root else f"{scenario}: process {pid}"
+            self.meta.append(_meta("process_name", pid, 0, name))
+            self.meta.append(_meta("process_sort_index", pid, 0, i, key="sort_index"))
+        for lane in lanes:
+            self._lane(lane)
+        self._variants()
+        self._counters()
+        self._hand_offs()
+        self.body.sort(key=lambda e: e["ts"])
+        return self.meta + self.body
+
+    def _thread(self, pid: int, name: str) -> int:
+        tid = self.next_tid
+        self.next_tid += 1
+        self.meta.append(_meta("thread_name", pid, tid, name))
+        self.meta.append(_meta("thread_sort_index", pid, tid, tid, key="sort_index"))
+        return tid
+
+    def _slice(self, pid: int, tid: int, name: str, t0: float, t1: float, cat: str, args: dict | None = None):
+        ts = _us(t0)
+        event = {"ph": "X", "name": name, "cat": cat, "pid": pid, "tid": tid, "ts": ts,
+                 "dur": max(round(_us(t1) - ts, 3), 0.0)}
+        if args:
+            event["args"] = args
+        self.body.append(event)
+
+    def _lane(self, lane) -> None:
+        tid = self._thread(lane.pid, lane.name)
+        end = min(lane.end if lane.end is not None else self.end, self.end)
+        for seg in lane.segments:
+            t1 = min(seg.t1 if seg.t1 is not None else end, end)
+            if seg.state == "done" or t1 < seg.t0:
+                continue
+            name, args = seg.state, None
+            if seg.split:
+                name = max(seg.split, key=seg.split.get)
+                args = {f"{part}_s": round(s, 9) for part, s in seg.split.items()}
+            self._slice(lane.pid, tid, name, seg.t0, t1, "state", args)
+        self._locks(lane, end)
+
+    def _locks(self, lane, end: float) -> None:
+        """The lane's lock waits and holds, on as few extra tracks as keep them from overlapping."""
+        tracks: list[tuple[int, float]] = []  # (tid, where its last event ends)
+        for t0, t1, state, lock in sorted(lane.overlays, key=lambda o: o[0]):
+            t1 = min(t1 if t1 is not None else end, end)
+            if t1 < t0:
+                continue
+            free = next((i for i, (_, until) in enumerate(tracks) if _us(until) <= _us(t0)), None)
+            if free is None:
+                n = len(tracks) + 1
+                tracks.append((self._thread(lane.pid, f"{lane.name} locks" + (f" {n}" if n > 1 else "")), t1))
+                free = n - 1
+            tid = tracks[free][0]
+            tracks[free] = (tid, t1)
+            self._slice(lane.pid, tid, state, t0, t1, "lock", {"lock": lock})
+            if state == "lock_hold":
+                self.hold_tracks[(lane.key, lock, t0)] = tid
+        for bucket in sorted(getattr(lane, "folded", {})):  # older spans of a hot lock, kept only as totals
+            waited, held = lane.folded[bucket]
+            self.body.append({"ph": "C", "name": f"{lane.name} lock ms per {FOLD_MS} ms (folded)", "pid": lane.pid,
+                              "ts": _us(bucket * FOLD_MS / 1000), "args": {"wait": round(waited * 1000, 3),
+                                                                          "hold": round(held * 1000, 3)}})
+
+    def _variants(self) -> None:
+        if not self.trace.variants:
+            return
+        tid = self._thread(self.root, "variants")
+        for v in self.trace.variants.values():
+            self._slice(self.root, tid, v.name, v.start, v.end if v.end is not None else self.end, "variant")
+
+    def _counters(self) -> None:
+        pid = self.root
+        for s in self.trace.samples:
+            ts = _us(s.t)
+            self.body.append({"ph": "C", "name": "core busy %", "pid": pid, "ts": ts,
+                              "args": {f"core {i}": round(v, 1) for i, v in enumerate(s.cores)}})
+            self.body.append({"ph": "C", "name": "scenario CPU (cores)", "pid": pid, "ts": ts,
+                              "args": {"cores": round(s.proc_cores, 3)}})
+        for name, values in self.trace.counters.items():
+            for t, value in values:
+                self.body.append({"ph": "C", "name": name, "pid": pid, "ts": _us(t), "args": {name: value}})
+
+    def _hand_offs(self) -> None:
+        flow = 0
+        for (pid, _), lock in self.trace.locks.items():
+            holds = sorted((h for h in lock.holds if h.acquired is not None), key=lambda h: h.acquired)
+            for given, taken in zip(holds, holds[1:]):
+                if given.released is None or not (taken.requested <= given.released <= taken.acquired):
+                    continue
+                src = self.hold_tracks.get((given.lane, lock.name, given.acquired))
+                dst = self.hold_tracks.get((taken.lane, lock.name, taken.acquired))
+                if src is None or dst is None:
+                    continue
+                flow += 1
+                common = {"name": f"hand-off {lock.name}", "cat": "lock", "id": flow}
+                taken_end = taken.released if taken.released is not None else self.end
+                self.body.append({**common, "ph": "s", "pid": given.lane[0], "tid": src,
+                                  "ts": _us((given.acquired + given.released) / 2)})
+                self.body.append({**common, "ph": "f", "bp": "e", "pid": taken.lane[0], "tid": dst,
+                                  "ts": _us((taken.acquired + min(taken_end, self.end)) / 2)})
+
+
+def _meta(name: str, pid: int, tid: int, value, key: str = "name") -> dict:
+    return {"ph": "M", "name": name, "pid": pid, "tid": tid, "args": {key: value}}
