@@ -1,0 +1,59 @@
+"""The concviz app: a home screen, and run screens fed live by a session or replayed from a trace file."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui.clock import ReplayClock
+from tui.model import Trace
+from tui.screens.home import HomeScreen
+from tui.screens.run import RunScreen
+
+
+class ConcvizApp(App):
+    """Home is always at the bottom of the screen stack: leaving a run goes back to it."""
+
+    CSS_PATH = "concviz.tcss"
+    TITLE = "concviz"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, priority=True)]
+
+    def __init__(self, scenario: str | None = None, params: dict | None = None, seed: int = 1,
+                 time_limit_s: float | None = None, replay: Trace | None = None, speed: float = 1.0,
+                 replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None) -> None:
+        super().__init__()
+        self.first = None
+        if replay is not None:
+            clock = ReplayClock(replay.duration, speed, playing=playing, position=start_at or 0.0)
+            self.first = RunScreen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
+            self.sub_title = replay_path or "replay"
+        elif scenario is not None:
+            self.first = RunScreen(scenario, params, seed, time_limit_s)
+
+    def get_default_screen(self) -> HomeScreen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        if self.first is not None:
+            self.push_screen(self.first)
+
+    def start_run(self, scenario: str, params: dict | None = None, seed: int = 1) -> None:
+        self.push_screen(RunScreen(scenario, params, seed))
+
+    def go_home(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, RunScreen):
+                screen.stop_run("quit")
+        self.exit()
+
+
+def make_app(scenario: str | None = None, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
+             replay: Trace | None = None, speed: float = 1.0, replay_path: str | None = None, **options) -> ConcvizApp:
+    """The app the command line runs: home (no arguments), a live run of ``scenario``, or a replay of a trace.
+    ``options``: ``playing=False`` and ``start_at=S`` open a replay paused at S seconds (tests, presenters)."""
+    return ConcvizApp(scenario, params, seed, time_limit_s, replay, speed, replay_path, **options)

@@ -1,0 +1,82 @@
+"""The help screen (``?`` anywhere): what the screen shows, what each colour means, and its keys."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.widgets.palette import STATE_LABELS, SWATCH, states_in_order
+from tui.widgets.timeline import MARK
+
+MUTED = "#8b949e"
+
+TOPICS = {
+    "home": (
+        "The home screen",
+        "The table sums up the guide's Section 1: I/O-bound work waits on something outside Python, CPU-bound work "
+        "keeps a core busy, and each fits a different concurrency model. Below it, each scenario runs one part of "
+        "the guide in its own child process; concviz measures it and shows the measurements as it runs.",
+    ),
+    "run": (
+        "The run screen",
+        "Each lane is one task (a thread, a process's work item or an asyncio task); time runs left to right, and "
+        "the colour says what the task was doing, measured in this run. The label shows the task's state now. "
+        "Cores shows each core's load and its last seconds, and how many cores of CPU the scenario's processes use. "
+        "Locks shows how often each traced lock was taken, the time spent waiting for it and holding it, and who "
+        "holds or waits for it now. 'What you are seeing' explains the lesson with this run's own figures.",
+    ),
+}
+
+
+def colour_table() -> Table:
+    table = Table(box=None, padding=(0, 2), show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for state, colour, meaning in states_in_order():
+        table.add_row(Text.assemble((SWATCH * 2, colour), " ", (STATE_LABELS[state], "bold")), meaning)
+    table.add_row(Text.assemble((MARK, "bold"), "  lock taken"), "a traced lock was acquired in this cell")
+    return table
+
+
+def keys_table(keys: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, padding=(0, 2), show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key, what in keys:
+        table.add_row(key, what)
+    return table
+
+
+class HelpScreen(ModalScreen):
+    """Explains the screen it was opened from."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "close"),
+    ]
+
+    def __init__(self, topic: str, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.topic = topic
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        title, text = TOPICS.get(self.topic, TOPICS["run"])
+        with VerticalScroll(id="help"):
+            yield Static(Text(title, style="bold"))
+            yield Static(text, classes="help-text")
+            yield Static(Text("Colours", style="bold"))
+            yield Static(colour_table())
+            yield Static(Text("Keys", style="bold"))
+            yield Static(keys_table(self.keys))
+            yield Static(Text("Escape, ? or q closes this help", style=MUTED))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "help"
+
+    def action_close(self) -> None:
+        self.dismiss()

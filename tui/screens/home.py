@@ -1,0 +1,110 @@
+"""The home screen: the guide's Section 1 as a table to read in ten seconds, then the scenarios to run."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scenarios import catalog
+
+MUTED = "#8b949e"
+
+# The guide's Overview and Section 1: what each kind of work spends its time on, and the model that fits it.
+WORKLOADS = (
+    ("I/O-bound", "waiting on external systems", "network calls, disk reads, APIs, databases", "threads or async",
+     "#4493f8"),
+    ("high-latency I/O", "waiting long, on many things at once", "hundreds of slow requests", "event-driven async",
+     "#39c5cf"),
+    ("CPU-bound", "consuming processor time", "heavy math, simulations, encoding, parsing large datasets",
+     "processes", "#3fb950"),
+    ("mixed", "some of both", "a service that computes between requests", "futures + executors", "#e3b341"),
+)
+
+
+def workload_table(examples: bool = True) -> Table:
+    """The table; without the examples column where the screen is narrow."""
+    table = Table(expand=True, box=None, padding=(0, 2), header_style=f"bold {MUTED}", pad_edge=False)
+    table.add_column("work", no_wrap=True)
+    table.add_column("spends its time", ratio=2)
+    if examples:
+        table.add_column("for example", ratio=3)
+    table.add_column("model that fits", no_wrap=True)
+    for work, spends, example, model, colour in WORKLOADS:
+        cells = [Text(work, style=f"bold {colour}"), spends, Text(example, style=MUTED), Text(model, style="bold")]
+        if not examples:
+            del cells[2]
+        table.add_row(*cells)
+    return table
+
+
+def intro() -> Text:
+    return Text.assemble(
+        ("Python programs spend most time waiting, not computing. ", "bold"),
+        "Concurrency hides that latency; which model fits depends on how the work waits.\n",
+        ("Threads help I/O. Processes help CPU. Async scales high-latency I/O. ", "italic"),
+        ("Choosing the wrong model wastes performance.", MUTED),
+    )
+
+
+def scenario_options() -> list[Option]:
+    """One option per scenario: its name and the guide's section, then what to watch."""
+    options = []
+    for scenario in catalog.scenarios().values():
+        row = Table.grid(padding=(0, 1))
+        row.add_column(width=18, no_wrap=True)
+        row.add_column(ratio=1)
+        row.add_row(Text(scenario.name, style="bold"),
+                    Text.assemble((scenario.guide, "#a371f7"), "\n", (scenario.watch, MUTED)))
+        options.append(Option(row, id=scenario.name))
+    return options
+
+
+class HomeScreen(Screen):
+    """Section 1 of the guide, then one row per scenario: arrows choose, Enter runs it."""
+
+    BINDINGS = [
+        Binding("enter", "run", "run", key_display="\u23ce"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static(Text("concviz  \u00b7  Python concurrency, measured live", style="bold"), id="title")
+            yield Static(intro(), id="intro")
+            yield Static(workload_table(), id="workloads", classes="panel")
+            yield OptionList(*scenario_options(), id="scenarios", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#workloads").border_title = "Section 1: I/O-bound vs CPU-bound work"
+        scenarios = self.query_one("#scenarios", OptionList)
+        scenarios.border_title = "scenarios: \u2191\u2193 choose, Enter runs"
+        scenarios.focus()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#workloads", Static).update(workload_table(examples=event.size.width >= 100))
+        self.query_one("#intro").display = event.size.height >= 30
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.start_run(event.option.id)
+
+    def action_run(self) -> None:
+        scenarios = self.query_one("#scenarios", OptionList)
+        if scenarios.highlighted is not None:
+            self.app.start_run(scenarios.get_option_at_index(scenarios.highlighted).id)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen("home", [("\u2191 \u2193", "choose a scenario"), ("Enter", "run it"),
+                                                 ("?", "this help"), ("q", "quit")]))
+
+    async def action_quit(self) -> None:
+        self.app.exit()

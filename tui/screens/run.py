@@ -1,0 +1,334 @@
+"""The run screen: one scenario's tasks, locks and cores, live from its child process or replayed from a file.
+
+Live and replay differ only in the clock (tui.clock) and in who feeds the trace: live, a worker thread runs
+``Session.pump()`` and posts each batch to this screen, which applies it to the trace on the UI thread; replay,
+the trace is complete from the start and a play head moves over it. Widgets are redrawn at a fixed rate, and only
+when what they show has changed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from scenarios import catalog
+from tui.clock import LiveClock, ReplayClock
+from tui.model import Trace
+from tui.widgets.cores import CoresPanel
+from tui.widgets.crash import CrashPanel
+from tui.widgets.legend import StateLegend
+from tui.widgets.lesson import LessonPanel
+from tui.widgets.locks import LockPanel
+from tui.widgets.output import OutputLog
+from tui.widgets.status import StatusLine
+from tui.widgets.timeline import Timeline
+
+FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the scenario it measures
+SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
+MIN_SIZE = (60, 16)
+
+# An extra panel for a scenario, under the cores and locks: scenario name -> a factory of a widget with
+# ``show(trace, now)`` (async-fetch's in-flight count, mixed-loop's loop-lag meter, ...).
+EXTRA_PANELS: dict[str, Callable[[], Widget]] = {}
+
+
+KEY_HELP = {
+    "run_again": "run the scenario again (a run still going is cancelled first)",
+    "cancel_run": "cancel the run: its child process and everything it started end; the screen stays",
+    "save_run": "save the run to concviz-<scenario>-<time>.cvz (replay it with 'concviz replay FILE')",
+    "play_pause": "play or pause the replay",
+    "step": "pause and step back or forward (1/20 of the time shown)",
+    "to_start": "jump to the start or the end of the recording",
+    "slower": "play slower or faster (0.1x to 10x)",
+    "dense": "dense view: several tasks per row, for runs with many tasks",
+    "home": "back to the home screen (the run is cancelled); also h",
+    "help": "this help",
+    "quit": "quit (the run and everything it started end first)",
+}
+
+
+class BatchArrived(Message):
+    """A batch of events and samples from a session's pump thread."""
+
+    def __init__(self, session, batch) -> None:
+        super().__init__()
+        self.session = session
+        self.batch = batch
+
+
+class RunScreen(Screen):
+    """A scenario's run: timeline, locks, cores, what it teaches, what it printed."""
+
+    BINDINGS = [
+        Binding("r", "run_again", "run again"),
+        Binding("c", "cancel_run", "cancel"),
+        Binding("s", "save_run", "save"),
+        Binding("space", "play_pause", "play/pause", priority=True),
+        Binding("left", "step(-1)", "step", key_display="\u2190/\u2192", priority=True),
+        Binding("right", "step(1)", "step", show=False, priority=True),
+        Binding("home", "to_start", "start/end", key_display="home/end", priority=True),
+        Binding("end", "to_end", "end", show=False, priority=True),
+        Binding("minus", "slower", "speed", key_display="-/+", priority=True),
+        Binding("plus,equals_sign", "faster", "faster", show=False, priority=True),
+        Binding("d", "dense", "dense"),
+        Binding("escape,h", "home", "home"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+    LIVE_ONLY = {"run_again", "cancel_run", "save_run"}
+    REPLAY_ONLY = {"play_pause", "step", "to_start", "to_end", "slower", "faster"}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    def __init__(self, scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
+                 *, replay: Trace | None = None, clock=None, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.scenario_name = scenario
+        self.params = params
+        self.seed = seed
+        self.time_limit_s = time_limit_s
+        self.replaying = replay is not None
+        self.trace = replay if replay is not None else Trace({"scenario": scenario, "params": params or {}})
+        self.clock = clock if clock is not None else (LiveClock(self.trace) if replay is None else
+                                                       ReplayClock(self.trace.duration))
+        self.session = None
+        self.recorder = None
+        self._dirty = True
+        self._frame = 0
+        self._drawn: tuple | None = None
+        self.extra: Widget | None = EXTRA_PANELS[scenario]() if scenario in EXTRA_PANELS else None
+
+    # --------------------------------------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield CrashPanel(id="crash")
+        with Horizontal(id="body"):
+            with Vertical(id="lanes"):
+                yield StateLegend(id="legend")
+                yield Timeline(self.trace, id="timeline")
+            with Vertical(id="side"):
+                yield CoresPanel(id="cores", classes="panel")
+                yield LockPanel(id="locks", classes="panel")
+                if self.extra is not None:
+                    self.extra.add_class("panel")
+                    yield self.extra
+        with Horizontal(id="bottom"):
+            yield LessonPanel(self._watch_line(), id="lesson", classes="panel")
+            yield OutputLog(id="output", classes="panel")
+        yield Static(id="too-small")
+        yield Footer()
+
+    def _watch_line(self) -> str:
+        scenario = catalog.scenarios().get(self.scenario_name)
+        return scenario.watch if scenario else ""
+
+    def on_mount(self) -> None:
+        self.query_one("#cores").border_title = "cores"
+        self.query_one("#locks").border_title = "locks"
+        self.query_one("#lesson").border_title = "what you are seeing"
+        self.query_one("#output").border_title = "output"
+        self.query_one(Timeline).focus()
+        self._fit(self.size.width, self.size.height)
+        if not self.replaying and self.session is None:
+            self.start_run()
+        self.set_interval(FRAME_S, self.draw)
+        self.draw()
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+        self._dirty = True
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"concviz needs at least {MIN_SIZE[0]} x {MIN_SIZE[1]} cells; this terminal is {width} x {height}.\n"
+                "Make it larger: the run goes on meanwhile.\n\nq quits, h goes home"
+            )
+        timeline = self.query_one(Timeline)
+        timeline.label_width = 30 if width >= 110 else 22
+
+    # ------------------------------------------------------------------------------------------ live data
+
+    def start_run(self) -> None:
+        """Start the scenario in a child process (cancelling any run still going)."""
+        from tui.session import DEFAULT_TIME_LIMIT_S, Session
+
+        self.stop_run("run again")
+        scenario = catalog.get(self.scenario_name)
+        params = self.params if self.params is not None else scenario.defaults()
+        session = Session(scenario, params, self.seed, sink=lambda b: None,
+                          time_limit_s=self.time_limit_s or DEFAULT_TIME_LIMIT_S)
+        session.sink = lambda batch: self.post_message(BatchArrived(session, batch))
+        self.session = session
+        self.trace = Trace(session.meta())
+        self.clock = LiveClock(self.trace)
+        self.recorder = _recorder()
+        self._dirty = True
+        self._pump(session)
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _pump(self, session) -> None:
+        session.pump()
+
+    def stop_run(self, reason: str = "cancelled") -> None:
+        """Cancel the run if it is going; its whole process tree is ended."""
+        if self.session is not None and self.trace.exit is None:
+            self.session.cancel(reason)
+            self.session.kill_tree()
+
+    @on(BatchArrived)
+    def _apply(self, message: BatchArrived) -> None:
+        if message.session is not self.session:
+            return  # a run that was replaced
+        message.batch.apply_to(self.trace)
+        if self.recorder is not None:
+            self.recorder.add(message.batch)
+        self._dirty = True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "session" and event.state == WorkerState.ERROR and self.trace.exit is None:
+            error = event.worker.error
+            self.trace.exit = {"status": None, "signal": None,
+                               "reason": f"could not run: {type(error).__name__}: {error}"}
+            self._dirty = True
+
+    def on_unmount(self) -> None:
+        self.stop_run("back to home")
+
+    # --------------------------------------------------------------------------------------------- drawing
+
+    def draw(self) -> None:
+        self.clock.tick()
+        now = self.clock.now
+        state = (now, getattr(self.clock, "speed", None), getattr(self.clock, "playing", None), self.size)
+        if state == self._drawn and not self._dirty:
+            return
+        self._drawn, self._dirty = state, False
+        trace = self.trace
+        reach = trace.duration if self.replaying else None
+        self.query_one(Timeline).show(trace, now, reach=reach)
+        self.query_one(StatusLine).show(trace, now, self.clock)
+        self.query_one(CoresPanel).show(trace, now)
+        self.query_one(OutputLog).show(trace, now)
+        self.query_one(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
+                                        "r runs again, h goes home, q quits")
+        settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
+        if settled or self._frame % SLOW_EVERY == 0:
+            self.query_one(LockPanel).show(trace, now)
+            self.query_one(LessonPanel).show(trace, now)
+            if self.extra is not None and hasattr(self.extra, "show"):
+                self.extra.show(trace, now)
+        self._frame += 1
+
+    # --------------------------------------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in self.LIVE_ONLY:
+            return not self.replaying
+        if action in self.REPLAY_ONLY:
+            return isinstance(self.clock, ReplayClock)
+        return True
+
+    def action_run_again(self) -> None:
+        self.start_run()
+
+    def action_cancel_run(self) -> None:
+        if self.session is None or self.trace.exit is not None:
+            self.notify("no run is going: r runs it again")
+            return
+        self.stop_run("cancelled")
+        self.notify("run cancelled")
+
+    def action_save_run(self) -> None:
+        self.save_run()
+
+    def save_run(self) -> None:
+        """Save the run so far to concviz-<scenario>-<timestamp>.cvz in the current directory."""
+        try:
+            from tui import tracefile
+        except ImportError:
+            self.notify("saving arrives with tui/tracefile")
+            return
+        if self.recorder is None:
+            self.notify("nothing to save yet")
+            return
+        path = f"concviz-{self.scenario_name}-{time.strftime('%Y%m%d-%H%M%S')}.cvz"
+        try:
+            size = self.recorder.save(path, self.trace.meta)
+        except (OSError, getattr(tracefile, "TraceFileError", OSError)) as exc:
+            self.notify(f"could not save: {exc}", severity="error")
+            return
+        self.notify(f"saved {path} ({size / 1024:.1f} KiB): concviz replay {path}")
+
+    def action_play_pause(self) -> None:
+        self.clock.toggle()
+        self._dirty = True
+
+    def action_step(self, direction: int) -> None:
+        t0, t1 = self.query_one(Timeline).window
+        self.clock.step(direction, t1 - t0)
+        self.draw()
+
+    def action_to_start(self) -> None:
+        self.clock.to_start()
+        self.draw()
+
+    def action_to_end(self) -> None:
+        self.clock.to_end()
+        self.draw()
+
+    def action_faster(self) -> None:
+        self.clock.faster()
+        self.draw()
+
+    def action_slower(self) -> None:
+        self.clock.slower()
+        self.draw()
+
+    def action_dense(self) -> None:
+        timeline = self.query_one(Timeline)
+        timeline.dense = not timeline.dense
+        self._dirty = True
+
+    def action_home(self) -> None:
+        self.stop_run("back to home")
+        self.app.go_home()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen("run", self.keys()))
+
+    async def action_quit(self) -> None:
+        self.stop_run("quit")
+        self.app.exit()
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The keys this screen answers to now, for the help screen."""
+        out = []
+        for binding in self.BINDINGS:
+            name = binding.action.split("(")[0]
+            if binding.show and self.check_action(name, ()):
+                out.append((binding.key_display or binding.key.split(",")[0], KEY_HELP.get(name, binding.description)))
+        return out
+
+
+def _recorder():
+    try:
+        from tui import tracefile
+    except ImportError:
+        return None
+    return tracefile.Recorder()

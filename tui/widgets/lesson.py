@@ -1,0 +1,39 @@
+"""The "what you are seeing" panel: the scenario's lesson in the run's own figures (tui.lessons)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui import lessons
+from tui.model import Trace
+from tui.widgets.panel import TextPanel
+
+MUTED = "#8b949e"
+
+
+class LessonPanel(TextPanel):
+    DEFAULT_CSS = """
+    LessonPanel {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, watch: str = "", *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.watch = watch
+
+    def show(self, trace: Trace, now: float) -> None:
+        text = Text()
+        if self.watch:
+            text.append("Watch: ", style="bold")
+            text.append(self.watch + "\n", style=MUTED)
+        lines = lessons.explain(trace, now) if now > 0 else []
+        for line in lines:
+            text.append("\u2022 ", style="bold")
+            text.append(line + "\n")
+        if not lines:
+            text.append("The figures appear as the run goes.", style=MUTED)
+        text.rstrip()
+        self.show_text(text)

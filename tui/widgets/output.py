@@ -1,0 +1,38 @@
+"""The scenario's printed lines up to ``now``, newest last (what the guide's code prints)."""
+
+from __future__ import annotations
+
+import bisect
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.model import Trace
+
+MUTED = "#8b949e"
+
+
+class OutputLog(Static):
+    DEFAULT_CSS = """
+    OutputLog {
+        height: 1fr;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", name=name, id=id, classes=classes)
+        self._shown: tuple | None = None
+
+    def show(self, trace: Trace, now: float) -> None:
+        count = bisect.bisect_right(trace.output, now, key=lambda line: line[0])
+        rows = max(self.size.height, 1)
+        key = (id(trace), count, rows)
+        if key == self._shown:
+            return
+        self._shown = key
+        lines = [line for _, line in trace.output[max(count - rows, 0) : count]]
+        if not lines:
+            self.update(Text("nothing printed yet", style=MUTED), layout=False)
+        else:
+            self.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"), layout=False)
