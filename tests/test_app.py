@@ -252,19 +252,6 @@ async def test_help_lists_the_colours_and_the_keys_of_its_screen():
         assert isinstance(app.screen, RunScreen)
 
 
-async def test_save_without_a_tracefile_module_says_so(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "tui.tracefile", None)  # import fails as if it were not written yet
-    app = replay(fixtures.threads_download(), 0.2)
-    async with app.run_test() as pilot:
-        notes = []
-        monkeypatch.setattr(app.screen, "notify", lambda message, **kw: notes.append(message))
-        app.screen.save_run()
-        await pilot.pause()
-        assert notes == ["saving arrives with tui/tracefile"]
-
-
 @pytest.mark.e2e
 async def test_a_live_run_ends_leaves_no_process_and_saves(tmp_path, monkeypatch):
     from tui import tracefile

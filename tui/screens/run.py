@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from scenarios import catalog
+from tui import tracefile
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
 from tui.widgets.cores import CoresPanel
@@ -175,7 +176,7 @@ class RunScreen(Screen):
         self.session = session
         self.trace = Trace(session.meta())
         self.clock = LiveClock(self.trace)
-        self.recorder = _recorder()
+        self.recorder = tracefile.Recorder()
         self._dirty = True
         self._pump(session)
 
@@ -257,18 +258,13 @@ class RunScreen(Screen):
 
     def save_run(self) -> None:
         """Save the run so far to concviz-<scenario>-<timestamp>.cvz in the current directory."""
-        try:
-            from tui import tracefile
-        except ImportError:
-            self.notify("saving arrives with tui/tracefile")
-            return
         if self.recorder is None:
             self.notify("nothing to save yet")
             return
         path = f"concviz-{self.scenario_name}-{time.strftime('%Y%m%d-%H%M%S')}.cvz"
         try:
             size = self.recorder.save(path, self.trace.meta)
-        except (OSError, getattr(tracefile, "TraceFileError", OSError)) as exc:
+        except (OSError, tracefile.TraceFileError) as exc:
             self.notify(f"could not save: {exc}", severity="error")
             return
         self.notify(f"saved {path} ({size / 1024:.1f} KiB): concviz replay {path}")
@@ -326,9 +322,3 @@ class RunScreen(Screen):
         return out
 
 
-def _recorder():
-    try:
-        from tui import tracefile
-    except ImportError:
-        return None
-    return tracefile.Recorder()
