@@ -23,6 +23,7 @@ class ConcvizApp(App):
                  time_limit_s: float | None = None, replay: Trace | None = None, speed: float = 1.0,
                  replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None) -> None:
         super().__init__()
+        self.runs: list[Trace] = []  # every run that ended in this session, oldest first (the takeaways screen)
         self.first = None
         if replay is not None:
             clock = ReplayClock(replay.duration, speed, playing=playing, position=start_at or 0.0)

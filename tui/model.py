@@ -458,7 +458,7 @@ class Trace:
             waited, held = lane.folded[b]
             _spread(times, t0, width, b * FOLD_S, (b + 1) * FOLD_S,
                     (("lock_wait", waited / FOLD_S), ("lock_hold", held / FOLD_S)))
-        states = [max(c, key=c.get) if c else None for c in times]
+        states = _dither(times)
         marked = [False] * n
         for m in lane.marks[bisect.bisect_left(lane.marks, t0):bisect.bisect_left(lane.marks, min(t1, now))]:
             marked[min(int((m - t0) / width), n - 1)] = True
@@ -607,6 +607,36 @@ def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, sh
         cell = times[c]
         for state, share in shares:
             cell[state] = cell.get(state, 0.0) + covered * share * weight
+
+
+SPLIT_STATES = frozenset(("cpu", "gil_wait", "core_wait", "wait"))
+
+
+def _dither(times: list[dict]) -> list[str | None]:
+    """The state to draw in each cell. A cell goes to its dominant state; where that is one of a cpu stretch's
+    parts (running, waiting for the GIL or for a core), consecutive cells share those parts in proportion to
+    their times (error diffusion), so a thread that ran a third of the time is drawn a third in ``cpu``, not
+    all in its largest part. At this resolution that is the truth: the GIL changes hands every 5 ms."""
+    out: list[str | None] = []
+    carry: dict[str, float] = {}
+    for cell in times:
+        if not cell:
+            out.append(None)
+            carry.clear()
+            continue
+        top = max(cell, key=cell.get)
+        parts = {k: v for k, v in cell.items() if k in SPLIT_STATES}
+        total = sum(parts.values())
+        if top not in SPLIT_STATES or len(parts) < 2 or total <= 0:
+            out.append(top)
+            carry.clear()
+            continue
+        for k, v in parts.items():
+            carry[k] = carry.get(k, 0.0) + v / total
+        pick = max(carry, key=carry.get)
+        carry[pick] -= 1.0
+        out.append(pick)
+    return out
 
 
 def _fold(folded: dict, t0: float, t1: float, which: int) -> None:
