@@ -24,9 +24,19 @@ def shots():
     """(file name, app factory, keys to press first) for every main screen."""
     yield "home", lambda: make_app(), []
     yield "help", lambda: make_app(), ["question_mark"]
-    for path in sorted(TRACES.glob("*.cvz")):
-        trace = tracefile.load(path)
-        yield f"run-{path.stem}", (lambda t=trace: make_app(replay=t, playing=False, start_at=t.duration)), []
+    traces = {path.stem: tracefile.load(path) for path in sorted(TRACES.glob("*.cvz"))}
+    for name, trace in traces.items():
+        yield f"run-{name}", (lambda t=trace: make_app(replay=t, playing=False, start_at=t.duration)), []
+    if "mixed-loop" in traces:
+        loop = traces["mixed-loop"]
+        yield "params", lambda: make_app(replay=loop, playing=False, start_at=loop.duration), ["p"]
+    yield "takeaways", lambda: with_runs(make_app(), list(traces.values())), ["t"]
+
+
+def with_runs(app, runs):
+    """The app as if ``runs`` had ended in this session (the takeaways screen quotes them)."""
+    app.runs.extend(runs)
+    return app
 
 
 async def save(name: str, factory, keys: list[str]) -> Path:

@@ -196,14 +196,27 @@ async def test_a_replay_shows_each_task_as_a_lane():
         assert "progress 10/10" in str(app.screen.query_one(StatusLine).render())
 
 
-async def test_dense_view_puts_many_tasks_on_fewer_rows():
+async def test_dense_view_turns_on_when_the_lanes_do_not_fit_and_d_overrides_it():
     app = replay(fixtures.many_tasks(200), 0.2)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
         timeline = app.screen.query_one(Timeline)
-        assert len(timeline.rows) == 200
+        assert timeline.dense and len(timeline.rows) < 200 and timeline.lanes_shown == 200
         await pilot.press("d")
         await pilot.pause()
-        assert len(timeline.rows) < 200 and timeline.lanes_shown == 200
+        app.screen.draw()
+        assert not timeline.dense and len(timeline.rows) == 200  # the learner's choice stays
+        await pilot.press("d")
+        await pilot.pause()
+        assert timeline.dense and len(timeline.rows) < 200
+
+
+async def test_dense_view_stays_off_while_the_lanes_fit():
+    app = replay(fixtures.threads_download(), 0.3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(Timeline)
+        assert not timeline.dense and len(timeline.rows) == 10
 
 
 async def test_a_crashed_run_shows_its_failure_and_the_app_stays_usable():

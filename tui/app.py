@@ -1,4 +1,5 @@
-"""The concviz app: a home screen, and run screens fed live by a session or replayed from a trace file."""
+"""The concviz app: a home screen, and run screens (or comparison screens) fed live by a session or replayed from a
+trace file."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ from textual.binding import Binding
 
 from tui.clock import ReplayClock
 from tui.model import Trace
+from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
+
+
+def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
+               **replayed) -> RunScreen:
+    """The screen for a run: the comparison screen when its models run side by side (a comparison scenario, a
+    ``model=compare`` run, a recording with variants), else the run screen."""
+    trace = replayed.get("replay")
+    comparison = bool(trace.variants) if trace is not None else compares(scenario, params)
+    screen = CompareScreen if comparison else RunScreen
+    return screen(scenario, params, seed, time_limit_s, **replayed)
 
 
 class ConcvizApp(App):
@@ -27,10 +39,10 @@ class ConcvizApp(App):
         self.first = None
         if replay is not None:
             clock = ReplayClock(replay.duration, speed, playing=playing, position=start_at or 0.0)
-            self.first = RunScreen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
+            self.first = run_screen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
             self.sub_title = replay_path or "replay"
         elif scenario is not None:
-            self.first = RunScreen(scenario, params, seed, time_limit_s)
+            self.first = run_screen(scenario, params, seed, time_limit_s)
 
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
@@ -40,7 +52,7 @@ class ConcvizApp(App):
             self.push_screen(self.first)
 
     def start_run(self, scenario: str, params: dict | None = None, seed: int = 1) -> None:
-        self.push_screen(RunScreen(scenario, params, seed))
+        self.push_screen(run_screen(scenario, params, seed))
 
     def go_home(self) -> None:
         while len(self.screen_stack) > 1:

@@ -30,6 +30,9 @@ SMALL = {  # the guide's own sizes where a run is short; parameters a scenario d
     "mixed-loop": {"n": 300_000},
     "convoy": {"requests": 50},
 }
+EXTRA = {  # more recordings of a scenario, under a name of their own: file stem -> (scenario, parameters)
+    "async-fetch-compare": ("async-fetch", {"model": "compare", "urls": 40, "workers": 10, "min_ms": 20, "max_ms": 100}),
+}
 
 
 def path_for(name: str) -> str:
@@ -37,9 +40,9 @@ def path_for(name: str) -> str:
 
 
 def record(name: str) -> bool:
-    """Record one scenario; a run that failed or whose event stream broke is reported, not saved."""
-    scenario = scenarios()[name]
-    wanted = SMALL.get(name)
+    """Record one scenario (or one EXTRA recording); a run that failed or whose stream broke is not saved."""
+    scenario_name, wanted = EXTRA.get(name, (name, SMALL.get(name)))
+    scenario = scenarios()[scenario_name]
     if wanted is None:
         print(f"{name}: no small parameters in SMALL, recording its defaults")
         wanted = {}
@@ -61,10 +64,10 @@ def record(name: str) -> bool:
 
 
 def main(names: list[str]) -> int:
-    found = scenarios()
+    found = list(scenarios()) + list(EXTRA)
     unknown = [n for n in names if n not in found]
     if unknown:
-        print(f"unknown scenario {', '.join(unknown)}: choose from {', '.join(found)}", file=sys.stderr)
+        print(f"unknown recording {', '.join(unknown)}: choose from {', '.join(found)}", file=sys.stderr)
         return 2
     failed = [name for name in names or found if not record(name)]
     return 1 if failed else 0

@@ -28,7 +28,17 @@ TOPICS = {
         "the colour says what the task was doing, measured in this run. The label shows the task's state now. "
         "Cores shows each core's load and its last seconds, and how many cores of CPU the scenario's processes use. "
         "Locks shows how often each traced lock was taken, the time spent waiting for it and holding it, and who "
-        "holds or waits for it now. 'What you are seeing' explains the lesson with this run's own figures.",
+        "holds or waits for it now. 'What you are seeing' explains the lesson with this run's own figures. "
+        "Some scenarios add a panel of their own: requests in flight (async-fetch), results handled (futures), "
+        "the loop's lateness per heartbeat (mixed-loop), the I/O thread's latency (convoy). A yellow bar above "
+        "says when figures are distorted by the measuring itself or were aggregated to keep up. p edits the "
+        "parameters and runs again; t shows the guide's takeaways with this session's figures.",
+    ),
+    "takeaways": (
+        "The takeaways",
+        "The guide's Final Takeaways, each followed by the figures that back it, quoted from the runs that ended "
+        "in this session (the newest run of each scenario; each model's newest where you ran several). Where no "
+        "run backs a line yet, it says which scenario to run. Runs that crashed or were cancelled are not quoted.",
     ),
 }
 

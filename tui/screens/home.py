@@ -70,6 +70,7 @@ class HomeScreen(Screen):
 
     BINDINGS = [
         Binding("enter", "run", "run", key_display="\u23ce"),
+        Binding("t", "takeaways", "takeaways"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
@@ -104,7 +105,13 @@ class HomeScreen(Screen):
         from tui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen("home", [("\u2191 \u2193", "choose a scenario"), ("Enter", "run it"),
+                                                 ("t", "the guide's takeaways, with this session's figures"),
                                                  ("?", "this help"), ("q", "quit")]))
+
+    def action_takeaways(self) -> None:
+        from tui.screens.takeaways import TakeawaysScreen
+
+        self.app.push_screen(TakeawaysScreen())
 
     async def action_quit(self) -> None:
         self.app.exit()

@@ -22,14 +22,20 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from scenarios import catalog
+from scenarios.catalog import ParamError
 from tui import tracefile
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
+from tui.widgets.handled import HandledPanel
+from tui.widgets.inflight import InFlightPanel
+from tui.widgets.lag import LoopLagPanel
+from tui.widgets.latency import LatencyPanel
 from tui.widgets.legend import StateLegend
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.locks import LockPanel
+from tui.widgets.notices import NoticeBar
 from tui.widgets.output import OutputLog
 from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline
@@ -37,10 +43,16 @@ from tui.widgets.timeline import Timeline
 FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the scenario it measures
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 MIN_SIZE = (60, 16)
+DENSE_OVER = 2  # the timeline turns dense by itself when there are more than twice as many lanes as rows
 
 # An extra panel for a scenario, under the cores and locks: scenario name -> a factory of a widget with
-# ``show(trace, now)`` (async-fetch's in-flight count, mixed-loop's loop-lag meter, ...).
-EXTRA_PANELS: dict[str, Callable[[], Widget]] = {}
+# ``show(trace, now, window)`` (``window``: the timeline's (t0, t1), so its strips line up with the lanes).
+EXTRA_PANELS: dict[str, Callable[[], Widget]] = {
+    "async-fetch": InFlightPanel,
+    "futures": HandledPanel,
+    "mixed-loop": LoopLagPanel,
+    "convoy": LatencyPanel,
+}
 
 
 KEY_HELP = {
@@ -51,7 +63,9 @@ KEY_HELP = {
     "step": "pause and step back or forward (1/20 of the time shown)",
     "to_start": "jump to the start or the end of the recording",
     "slower": "play slower or faster (0.1x to 10x)",
-    "dense": "dense view: several tasks per row, for runs with many tasks",
+    "params": "edit the scenario's parameters and seed, then run it again with them (from a replay: a new run)",
+    "takeaways": "the guide's final takeaways, with the figures of this session's runs",
+    "dense": "dense view: several tasks per row (on by itself when lanes far outnumber rows; d overrides)",
     "home": "back to the home screen (the run is cancelled); also h",
     "help": "this help",
     "quit": "quit (the run and everything it started end first)",
@@ -81,6 +95,8 @@ class RunScreen(Screen):
         Binding("end", "to_end", "end", show=False, priority=True),
         Binding("minus", "slower", "speed", key_display="-/+", priority=True),
         Binding("plus,equals_sign", "faster", "faster", show=False, priority=True),
+        Binding("p", "params", "params"),
+        Binding("t", "takeaways", "takeaways"),
         Binding("d", "dense", "dense"),
         Binding("escape,h", "home", "home"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -107,12 +123,15 @@ class RunScreen(Screen):
         self._dirty = True
         self._frame = 0
         self._drawn: tuple | None = None
+        self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
+        self._kept: Trace | None = None  # the trace last added to app.runs
         self.extra: Widget | None = EXTRA_PANELS[scenario]() if scenario in EXTRA_PANELS else None
 
     # --------------------------------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
+        yield NoticeBar(id="notices")
         yield CrashPanel(id="crash")
         with Horizontal(id="body"):
             with Vertical(id="lanes"):
@@ -145,6 +164,12 @@ class RunScreen(Screen):
             self.start_run()
         self.set_interval(FRAME_S, self.draw)
         self.draw()
+        self.call_after_refresh(self.redraw)  # once laid out: what depends on sizes (dense lanes, status words)
+
+    def redraw(self) -> None:
+        """Draw now, even if the moment shown has not changed."""
+        self._dirty = True
+        self.draw()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -160,6 +185,8 @@ class RunScreen(Screen):
             )
         timeline = self.query_one(Timeline)
         timeline.label_width = 30 if width >= 110 else 22
+        for footer in self.query(Footer):
+            footer.compact = width < 110  # every key still fits on one line
 
     # ------------------------------------------------------------------------------------------ live data
 
@@ -198,6 +225,13 @@ class RunScreen(Screen):
         if self.recorder is not None:
             self.recorder.add(message.batch)
         self._dirty = True
+        self._keep_if_ended()
+
+    def _keep_if_ended(self) -> None:
+        """A live run that ended joins the session's runs (the takeaways screen quotes them)."""
+        if self.trace.exit is not None and self._kept is not self.trace and not self.replaying:
+            self._kept = self.trace
+            self.app.runs.append(self.trace)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "session" and event.state == WorkerState.ERROR and self.trace.exit is None:
@@ -205,6 +239,7 @@ class RunScreen(Screen):
             self.trace.exit = {"status": None, "signal": None,
                                "reason": f"could not run: {type(error).__name__}: {error}"}
             self._dirty = True
+            self._keep_if_ended()
 
     def on_unmount(self) -> None:
         self.stop_run("back to home")
@@ -220,7 +255,9 @@ class RunScreen(Screen):
         self._drawn, self._dirty = state, False
         trace = self.trace
         reach = trace.duration if self.replaying else None
-        self.query_one(Timeline).show(trace, now, reach=reach)
+        timeline = self.query_one(Timeline)
+        timeline.show(trace, now, reach=reach)
+        self._fit_lanes(timeline)
         self.query_one(StatusLine).show(trace, now, self.clock)
         self.query_one(CoresPanel).show(trace, now)
         self.query_one(OutputLog).show(trace, now)
@@ -229,10 +266,23 @@ class RunScreen(Screen):
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
         if settled or self._frame % SLOW_EVERY == 0:
             self.query_one(LockPanel).show(trace, now)
+            self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
             self.query_one(LessonPanel).show(trace, now)
+            for bar in self.query(NoticeBar):
+                bar.show(trace, now)
             if self.extra is not None and hasattr(self.extra, "show"):
-                self.extra.show(trace, now)
+                self.extra.show(trace, now, window=timeline.window)
         self._frame += 1
+
+    def _fit_lanes(self, timeline: Timeline) -> None:
+        """Dense mode on when the lanes are far more than the timeline's rows, off when they are not (until d is
+        pressed). A few lanes too many scroll instead: a dense row names only its first task."""
+        room = timeline.scrollable_content_region.height - 1  # under the axis
+        if self.dense_chosen or room <= 0:
+            return
+        dense = timeline.lanes_shown > DENSE_OVER * room
+        if dense != timeline.dense:
+            timeline.dense = dense
 
     # --------------------------------------------------------------------------------------------- actions
 
@@ -297,7 +347,50 @@ class RunScreen(Screen):
     def action_dense(self) -> None:
         timeline = self.query_one(Timeline)
         timeline.dense = not timeline.dense
+        self.dense_chosen = True
         self._dirty = True
+
+    def action_params(self) -> None:
+        """The parameter form; its run button runs the scenario again with the values (a replay: a new live run)."""
+        from tui.screens.params import ParamsScreen
+
+        try:
+            scenario = catalog.get(self.scenario_name)
+        except ParamError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.push_screen(ParamsScreen(scenario, self.current_params(scenario), self.current_seed(),
+                                          new_run=self.replaying), self.run_with)
+
+    def current_params(self, scenario) -> dict:
+        """The values this screen's run uses (a replay: the recorded ones), over the scenario's defaults."""
+        given = self.trace.meta.get("params", {}) if self.replaying else (self.params or {})
+        values = scenario.defaults()
+        for name, value in given.items():
+            try:
+                values[name] = scenario.param(name).parse(value)
+            except ParamError:
+                continue  # a recorded parameter this version no longer takes, or no longer allows
+        return values
+
+    def current_seed(self) -> int:
+        seed = self.trace.meta.get("seed", self.seed) if self.replaying else self.seed
+        return seed if isinstance(seed, int) else 1
+
+    def run_with(self, choice) -> None:
+        """The form's answer: None (cancelled) or a ParamsChoice to run with."""
+        if choice is None:
+            return
+        if self.replaying:
+            self.app.start_run(self.scenario_name, choice.params, choice.seed)
+            return
+        self.params, self.seed = choice.params, choice.seed
+        self.start_run()
+
+    def action_takeaways(self) -> None:
+        from tui.screens.takeaways import TakeawaysScreen
+
+        self.app.push_screen(TakeawaysScreen())
 
     def action_home(self) -> None:
         self.stop_run("back to home")

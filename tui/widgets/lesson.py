@@ -1,4 +1,5 @@
-"""The "what you are seeing" panel: the scenario's lesson in the run's own figures (tui.lessons)."""
+"""The "what you are seeing" panel: the scenario's lesson in the run's own figures (tui.lessons), whole: the panel
+grows with its text (up to half the screen, then it scrolls). Measurement warnings are in the notice bar."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class LessonPanel(TextPanel):
             text.append("Watch: ", style="bold")
             text.append(self.watch + "\n", style=MUTED)
         lines = lessons.explain(trace, now) if now > 0 else []
+        shown_above = set(lessons.measurement_warnings(trace, now)) if lines else set()  # in the notice bar
+        lines = [line for line in lines if line not in shown_above]
         for line in lines:
             text.append("\u2022 ", style="bold")
             text.append(line + "\n")

@@ -26,10 +26,15 @@ def run_state(trace: Trace, clock) -> tuple[str, str]:
     return trace.exit.get("reason", "finished"), MUTED
 
 
-def counters_text(trace: Trace, now: float) -> Text:
+def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None) -> Text:
     out = Text()
-    total = trace.meta.get("params", {}).get("tasks")
+    params = trace.meta.get("params", {})
+    total = params.get("tasks")  # threads-download: each task adds ``updates`` to the progress
+    if isinstance(total, int) and isinstance(params.get("updates"), int):
+        total *= params["updates"]
     for name in trace.counters:
+        if only is not None and name not in only:
+            continue
         value = trace.counter(name, now)
         if value is None:
             continue
@@ -40,8 +45,22 @@ def counters_text(trace: Trace, now: float) -> Text:
     return out
 
 
+def gil_words(info: dict, short: bool) -> str:
+    if not short:
+        return describe(info)
+    return "GIL on" if info.get("gil", "enabled") == "enabled" else "no GIL"
+
+
+def short_state(trace: Trace, clock) -> tuple[str, str]:
+    """``paused 1x`` rather than ``replay 1x paused at 0.30 s`` (the time is shown beside it anyway)."""
+    if clock.live or not hasattr(clock, "speed"):
+        return run_state(trace, clock)
+    return f"{'playing' if clock.playing else 'paused'} {clock.speed:g}x", "#a371f7"
+
+
 class StatusLine(TextPanel):
-    """``threads-download  running  1.23 s  progress 7/10  ...  Python 3.11.7, GIL on``."""
+    """``threads-download  running  1.23 s  progress 7/10  ...  Python 3.11.7, GIL on``; on a narrow terminal the
+    same facts in fewer words: the scenario, where the run is, the time, its progress and the GIL always show."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -55,7 +74,20 @@ class StatusLine(TextPanel):
         super().__init__(name=name, id=id, classes=classes)
 
     def show(self, trace: Trace, now: float, clock) -> None:
-        words, colour = run_state(trace, clock)
+        width = self.size.width - 2
+        for short_python, short_words, only in ((False, False, None), (True, False, None), (True, True, None),
+                                                (True, True, ("progress",))):
+            text, python = self.compose_line(trace, now, clock, short_python, short_words, only)
+            if text.cell_len + 2 + len(python) <= width:
+                break
+        text.append(" " * max(width - text.cell_len - len(python), 2))
+        text.append(python, style=MUTED)
+        self.show_text(text)
+
+    @staticmethod
+    def compose_line(trace: Trace, now: float, clock, short_python: bool, short_words: bool,
+                     only: tuple[str, ...] | None) -> tuple[Text, str]:
+        words, colour = short_state(trace, clock) if short_words else run_state(trace, clock)
         text = Text.assemble(
             (trace.meta.get("scenario", "?"), "bold"),
             "  ",
@@ -63,10 +95,5 @@ class StatusLine(TextPanel):
             "  ",
             (f"{now:6.2f} s", "bold"),
         )
-        text.append_text(counters_text(trace, now))
-        python = describe(trace.meta.get("python", {}))
-        room = self.size.width - 2 - text.cell_len - len(python)
-        if room >= 2:
-            text.append(" " * room)
-            text.append(python, style=MUTED)
-        self.show_text(text)
+        text.append_text(counters_text(trace, now, only))
+        return text, gil_words(trace.meta.get("python", {}), short_python)

@@ -1,0 +1,281 @@
+"""The comparison screen: the same work under each model, side by side on one time axis, explained by the run's figures.
+
+Every model (a *variant*: serial, threads, processes; asyncio, threads, pool; convoy's stages) is drawn from its
+own start at one seconds-per-column scale, so "threads take as long as serial, processes take half" shows in the
+lengths of the lanes before any number is read. Each model has its header (name, wall time, speedup), its lanes,
+each core's load and the run's counters over the same columns. Under them, the table of every model's figures
+and the lesson's explanation (tui.lessons), both as they stood at ``now``.
+
+It is a RunScreen with another layout: the session, the clocks, the keys, saving and the crash panel are the run
+screen's, so a comparison runs live, replays and fills in as each model runs the same way.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Static
+
+from tui import lessons
+from tui.model import Trace, Variant
+from tui.screens import help as help_screen
+from tui.screens.run import FRAME_S, MIN_SIZE, SLOW_EVERY, RunScreen
+from tui.widgets.compare_table import CompareTable
+from tui.widgets.crash import CrashPanel, failure
+from tui.widgets.legend import StateLegend, legend_text
+from tui.widgets.lesson import LessonPanel
+from tui.widgets.notices import NoticeBar, notices
+from tui.widgets.status import StatusLine
+from tui.widgets.variants import COUNTERS, VariantLanes, headline
+
+COMPARISONS = {"cpu-speedup", "convoy"}  # scenarios that always run their models one after another
+NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+CORE_ROWS_MAX = 4  # more cores than this: one row for their mean
+EXPLANATION_ROWS = {True: 4, False: 2}  # the explanation's rows at least (tall, short); it takes what the models leave
+TALL = 32  # as the run screen's -tall breakpoint
+
+help_screen.TOPICS.setdefault("compare", (
+    "The comparison screen",
+    "The same work ran under each model, one after another, in one run. Each model is drawn from its own start "
+    "on one time scale (the axis in its header counts from its start), so the lengths compare by eye: a model "
+    "that took twice as long is twice as wide. Its header gives its name, wall time and speedup against the "
+    "first; under its lanes, each core's load while it ran (the machine's samples, one every 100 ms, each "
+    "drawn over the time it measured, so a model shorter than that shows the sample that covers it) and the "
+    "run's counters (requests in flight, the responder's latency), on one scale for every model. "
+    "When a model has more tasks than rows, tasks share rows and a row shows the state most of them are in. "
+    "The table gives every model's figures, and the explanation below it (scroll it with the mouse or the "
+    "arrow keys up and down) reads them: why threads do not speed up CPU-bound Python, why async scales.",
+))
+
+
+def compares(scenario: str, params: dict | None = None) -> bool:
+    """Whether a run of ``scenario`` with ``params`` is a comparison (its models run as variants)."""
+    return scenario in COMPARISONS or (params or {}).get("model") == "compare"
+
+
+def nice_span(seconds: float) -> float:
+    """The smallest round length (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k) that holds ``seconds``."""
+    seconds = max(seconds, 1e-3)
+    scale = 10.0 ** math.floor(math.log10(seconds))
+    return next(m * scale for m in NICE if m * scale >= seconds * (1 - 1e-9))
+
+
+def share_rows(lanes: list[int], room: int) -> list[int]:
+    """Lane rows for models with ``lanes`` tasks each in ``room`` rows: every model all it needs if they fit,
+    else the room shared out evenly, a model needing less leaving the rest to the others (at least one each)."""
+    if sum(lanes) <= room:
+        return list(lanes)
+    rows = [0] * len(lanes)
+    left = room
+    order = sorted(range(len(lanes)), key=lanes.__getitem__)
+    for k, i in enumerate(order):
+        rows[i] = min(lanes[i], max(left // (len(lanes) - k), 1))
+        left -= rows[i]
+    return rows
+
+
+class CompareScreen(RunScreen):
+    """Every model of a comparison run on one shared time scale, their figures, and why they differ."""
+
+    DEFAULT_CSS = """
+    CompareScreen #body {
+        layout: vertical;
+    }
+    CompareScreen #variants {
+        height: auto;
+        scrollbar-size-vertical: 1;
+    }
+    CompareScreen VariantLanes.-spaced {
+        margin-bottom: 1;
+    }
+    CompareScreen #waiting {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    CompareScreen #figures {
+        height: auto;
+    }
+    CompareScreen #why {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    CompareScreen #explanation {
+        height: auto;
+    }
+    """
+
+    def __init__(self, scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
+                 *, replay: Trace | None = None, clock=None, name: str | None = None) -> None:
+        super().__init__(scenario, params, seed, time_limit_s, replay=replay, clock=clock, name=name)
+        self.fit = True  # fold each model's tasks into the rows the screen has
+        self.label_width = 30
+        self.span = 1.0
+        self.figures: dict = {}
+        self.note: str | None = None  # a model this Python lacks
+        self.tall = True
+        self.models: dict[str, VariantLanes] = {}
+
+    # --------------------------------------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield NoticeBar(id="notices")
+        yield CrashPanel(id="crash")
+        with Vertical(id="body"):
+            yield StateLegend(id="legend")
+            with VerticalScroll(id="variants", can_focus=False):
+                yield Static("Waiting for the first model to start\u2026", id="waiting")
+            yield CompareTable(id="figures", classes="panel")
+            with VerticalScroll(id="why", classes="panel"):
+                yield LessonPanel(self._watch_line(), id="explanation")
+        yield Static(id="too-small")
+        yield Footer()
+
+    def on_mount(self, event: events.Mount) -> None:
+        event.prevent_default()  # the run screen's own on_mount looks for panels this screen does not have
+        self.query_one("#figures").border_title = "figures"
+        self.query_one("#why").border_title = "why: this run's own figures"
+        self.query_one("#why").focus()
+        self._fit(self.size.width, self.size.height)
+        if not self.replaying and self.session is None:
+            self.start_run()
+        self.set_interval(FRAME_S, self.draw)
+        self.draw()
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"concviz needs at least {MIN_SIZE[0]} x {MIN_SIZE[1]} cells; this terminal is {width} x {height}.\n"
+                "Make it larger: the run goes on meanwhile.\n\nq quits, h goes home"
+            )
+        self.label_width = 30 if width >= 110 else 22
+        self.tall = height >= TALL
+        self.query_one(LessonPanel).watch = self._watch_line() if self.tall else ""  # short: the figures first
+
+    def start_run(self) -> None:
+        super().start_run()
+        for lanes in self.models.values():
+            lanes.remove()
+        self.models = {}
+
+    # --------------------------------------------------------------------------------------------- drawing
+
+    def draw(self) -> None:
+        self.clock.tick()
+        now = self.clock.now
+        state = (now, getattr(self.clock, "speed", None), getattr(self.clock, "playing", None), self.size)
+        if state == self._drawn and not self._dirty:
+            return
+        self._drawn, self._dirty = state, False
+        trace = self.trace
+        self.query_one(StatusLine).show(trace, now, self.clock)
+        self.query_one(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
+                                        "r runs again, h goes home, q quits")
+        settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
+        if settled or self._frame % SLOW_EVERY == 0:
+            found = lessons.metrics(trace, now) if trace.variants else {}
+            self.figures = found.get("variants", {})
+            lacks = found.get("interpreters") if self.tall else None  # short: the explanation says it
+            self.note = f"interpreters: {lacks}" if lacks else None
+            self.query_one(CompareTable).show(self.figures, self.note)
+            self.query_one(LessonPanel).show(trace, now)
+            self.query_one(NoticeBar).show(trace, now)
+        self._show_models(trace, now)
+        self._frame += 1
+
+    def _show_models(self, trace: Trace, now: float) -> None:
+        shown = [v for v in trace.variants.values() if v.start <= now]
+        self.query_one("#waiting").display = not shown
+        for variant in trace.variants.values():
+            if variant.name not in self.models:
+                lanes = self.models[variant.name] = VariantLanes(variant.name, label_width=self.label_width)
+                self.query_one("#variants").mount(lanes)
+            self.models[variant.name].display = variant.start <= now
+        if not shown:
+            return
+        self.span = nice_span(max(_until(v, now) - v.start for v in shown))
+        self._plan(trace, now, shown)
+        scales = {name: _peak(trace.counters[name], now) for name in COUNTERS if name in trace.counters}
+        for variant in shown:
+            lanes = self.models[variant.name]
+            lanes.label_width = self.label_width
+            running = variant.end is None or now < variant.end
+            lanes.show_variant(trace, now, variant, (variant.start, variant.start + self.span),
+                               headline(variant.name, self.figures.get(variant.name, {}), running), scales)
+
+    def _plan(self, trace: Trace, now: float, shown: list[Variant]) -> None:
+        """Share the rows the models can have between them: all their lanes if they fit, else fewer rows each
+        (tasks share rows); a row per core while there is room, else one for all cores."""
+        budget = self._rows_for_models(trace, len(shown))
+        lanes = [len(trace.ordered_lanes(now, v.name)) for v in shown]
+        sample = trace.samples[-1] if trace.samples else None
+        cores = len(sample.cores) if sample else 0
+        counters = sum(1 for name in COUNTERS if name in trace.counters)
+        n = len(shown)
+        each = cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes)
+        fixed = n * (1 + (cores if each else 1) + counters)
+        rows = share_rows(lanes, budget - fixed) if self.fit else lanes
+        spaced = fixed + sum(rows) + n - 1 <= budget
+        for variant, k, last in zip(shown, rows, [False] * (n - 1) + [True]):
+            model = self.models[variant.name]
+            model.core_rows = "each" if each else "mean"
+            model.max_rows = max(k, 1)
+            model.set_class(spaced and not last, "-spaced")
+        needed = fixed + sum(rows) + (n - 1 if spaced else 0)
+        self.query_one("#variants").styles.height = max(min(needed, budget), 1)
+
+    def _rows_for_models(self, trace: Trace, models: int) -> int:
+        """The screen's height less everything but the models: status, legend, table, explanation, footer."""
+        width, height = self.size
+        borders = 2 if self.tall else 1
+        used = 1 + 1  # status line, footer
+        used += legend_text(max(width - 2, 20)).plain.count("\n") + 1
+        used += 1 + models + borders + (1 if self.note else 0)
+        used += EXPLANATION_ROWS[self.tall] + borders
+        used += len(notices(trace, self.clock.now))
+        crashed = failure(trace)
+        if crashed is not None:
+            used += crashed.plain.count("\n") + 1 + 2
+        return max(height - used, models)
+
+    # --------------------------------------------------------------------------------------------- actions
+
+    def run_with(self, choice) -> None:
+        """The parameter form's answer: parameters that are no comparison any more run on the run screen."""
+        if choice is not None and not self.replaying and not compares(self.scenario_name, choice.params):
+            self.stop_run("run again")
+            self.app.start_run(self.scenario_name, choice.params, choice.seed)
+            return
+        super().run_with(choice)
+
+    def action_step(self, direction: int) -> None:
+        self.clock.step(direction, self.span)
+        self.draw()
+
+    def action_dense(self) -> None:
+        self.fit = not self.fit
+        for lanes in self.models.values():
+            lanes.dense = self.fit
+        self._dirty = True
+
+    def action_help(self) -> None:
+        self.app.push_screen(help_screen.HelpScreen("compare", self.keys()))
+
+    def keys(self) -> list[tuple[str, str]]:
+        fit = "fit every model on screen: tasks share rows when there are more than rows (off: a row each, scroll)"
+        return [(key, fit if key == "d" else what) for key, what in super().keys()]
+
+
+def _until(variant: Variant, now: float) -> float:
+    return now if variant.end is None else min(variant.end, now)
+
+
+def _peak(values: list[tuple[float, int]], now: float) -> float:
+    """A counter's highest value up to ``now`` (the counter rows' shared scale)."""
+    return max((v for _, v in values[: bisect.bisect_right(values, (now, math.inf))]), default=0)
