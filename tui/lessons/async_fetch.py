@@ -71,9 +71,9 @@ def describe(m: dict, server: dict | None = None) -> list[str]:
     server = server or {}
     variants = m.get("variants")
     if variants is None:
-        lines = [_single(m.get("model", "asyncio"), m, m)]
+        lines = [_single(m.get("model", "asyncio"), m, m)] if m.get("in_flight_max") else []
     else:
-        lines = [_compared(name, f, m) for name, f in variants.items()]
+        lines = [_compared(name, f, m) for name, f in variants.items() if f.get("in_flight_max")]
         a, t = variants.get("asyncio"), variants.get("threads")
         if a and t and a["measured_by"] == t["measured_by"] == "client":
             lines.append(_why(a, t))

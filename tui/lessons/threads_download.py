@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s
+from tui.lessons import fmt_s, measurement_warnings
 
 
 def metrics(trace, now: float) -> dict:
@@ -26,9 +26,14 @@ def explain(trace, now: float) -> list[str]:
         f"The longest single download was {fmt_s(m['io_max_s'])}: with threads, total time tracks the slowest "
         "wait, not the sum.",
     ]
+    distorted = measurement_warnings(trace, now)
     for s in trace.lock_stats(now):
+        if not s.acquisitions:
+            continue
+        cost = ("and it costs little here" if s.wait_s < 0.05 * max(now, 1e-9) and not distorted
+                else f"and here the threads queued for it {fmt_s(s.wait_s)} in all, at most {s.max_waiters} at once")
         lines.append(
-            f"'{s.name}' was taken {s.acquisitions} times and held {fmt_s(s.hold_s)} in all "
-            f"(longest wait {fmt_s(s.longest_wait_s)}): shared state needs the lock, and it costs little here."
+            f"'{s.name}' was taken {s.acquisitions:,} times and held {fmt_s(s.hold_s)} in all "
+            f"(longest wait {fmt_s(s.longest_wait_s)}): shared state needs the lock, {cost}."
         )
     return lines

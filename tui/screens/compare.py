@@ -38,18 +38,6 @@ CORE_ROWS_MAX = 4  # more cores than this: one row for their mean
 EXPLANATION_ROWS = {True: 4, False: 2}  # the explanation's rows at least (tall, short); it takes what the models leave
 TALL = 32  # as the run screen's -tall breakpoint
 
-help_screen.TOPICS.setdefault("compare", (
-    "The comparison screen",
-    "The same work ran under each model, one after another, in one run. Each model is drawn from its own start "
-    "on one time scale (the axis in its header counts from its start), so the lengths compare by eye: a model "
-    "that took twice as long is twice as wide. Its header gives its name, wall time and speedup against the "
-    "first; under its lanes, each core's load while it ran (the machine's samples, one every 100 ms, each "
-    "drawn over the time it measured, so a model shorter than that shows the sample that covers it) and the "
-    "run's counters (requests in flight, the responder's latency), on one scale for every model. "
-    "When a model has more tasks than rows, tasks share rows and a row shows the state most of them are in. "
-    "The table gives every model's figures, and the explanation below it (scroll it with the mouse or the "
-    "arrow keys up and down) reads them: why threads do not speed up CPU-bound Python, why async scales.",
-))
 
 
 def compares(scenario: str, params: dict | None = None) -> bool:
@@ -245,14 +233,6 @@ class CompareScreen(RunScreen):
         return max(height - used, models)
 
     # --------------------------------------------------------------------------------------------- actions
-
-    def run_with(self, choice) -> None:
-        """The parameter form's answer: parameters that are no comparison any more run on the run screen."""
-        if choice is not None and not self.replaying and not compares(self.scenario_name, choice.params):
-            self.stop_run("run again")
-            self.app.start_run(self.scenario_name, choice.params, choice.seed)
-            return
-        super().run_with(choice)
 
     def action_step(self, direction: int) -> None:
         self.clock.step(direction, self.span)

@@ -16,6 +16,18 @@ from tui.widgets.timeline import MARK
 MUTED = "#8b949e"
 
 TOPICS = {
+    "compare": (
+        "The comparison screen",
+        "The same work ran under each model, one after another, in one run. Each model is drawn from its own start "
+        "on one time scale (the axis in its header counts from its start), so the lengths compare by eye: a model "
+        "that took twice as long is twice as wide. Its header gives its name, wall time and speedup against the "
+        "first; under its lanes, each core's load while it ran (the machine's samples, one every 100 ms, each "
+        "drawn over the time it measured, so a model shorter than that shows the sample that covers it) and the "
+        "run's counters (requests in flight, the responder's latency), on one scale for every model. "
+        "When a model has more tasks than rows, tasks share rows and a row shows the state most of them are in. "
+        "The table gives every model's figures, and the explanation below it (scroll it with the mouse or the "
+        "arrow keys up and down) reads them: why threads do not speed up CPU-bound Python, why async scales.",
+    ),
     "home": (
         "The home screen",
         "The table sums up the guide's Section 1: I/O-bound work waits on something outside Python, CPU-bound work "

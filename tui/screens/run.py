@@ -381,8 +381,11 @@ class RunScreen(Screen):
         """The form's answer: None (cancelled) or a ParamsChoice to run with."""
         if choice is None:
             return
-        if self.replaying:
-            self.app.start_run(self.scenario_name, choice.params, choice.seed)
+        from tui.screens.compare import compares
+
+        if self.replaying or compares(self.scenario_name, choice.params) != compares(self.scenario_name, self.params):
+            self.stop_run("run again")  # a replay, or a run that becomes (or stops being) a comparison
+            self.app.start_run(self.scenario_name, choice.params, choice.seed)  # the app picks the screen
             return
         self.params, self.seed = choice.params, choice.seed
         self.start_run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.interpreter import describe
+from tui.lessons import fmt_s
 from tui.model import Trace
 from tui.widgets.panel import TextPanel
 
@@ -38,11 +39,19 @@ def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None)
         value = trace.counter(name, now)
         if value is None:
             continue
-        out.append(f"  {name} ", style=MUTED)
-        out.append(str(value), style="bold")
+        label, shown = counter_words(name, value)
+        out.append(f"  {label} ", style=MUTED)
+        out.append(shown, style="bold")
         if name == "progress" and isinstance(total, int):
             out.append(f"/{total}")
     return out
+
+
+def counter_words(name: str, value: int) -> tuple[str, str]:
+    """``latency_us``, 7226 -> ``latency``, ``7 ms``: a counter as a learner reads it."""
+    if name.endswith("_us"):
+        return name[:-3].replace("_", " "), fmt_s(value / 1e6)
+    return name.replace("_", " "), f"{value:,}"
 
 
 def gil_words(info: dict, short: bool) -> str:
