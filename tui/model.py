@@ -15,6 +15,7 @@ Lock waits and holds come from the traced lock and overlay the base states.
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass, field
 
 from scenarios import wire
@@ -182,6 +183,9 @@ class Trace:
         self.folded_spans = 0  # lock spans folded into 50 ms buckets (load: see load_notes)
         self.output_dropped = 0
         self.samples: list[Sample] = []
+        self._peaks: dict[str, list] = {"proc_cores": [], "threads": [], "rss": [], "processes": []}
+        self._order: list[Lane] = []  # ordered_lanes' cache
+        self._order_starts: list[float] = []
         self.sample_times: list[float] = []
         self.output: list[tuple[float, str]] = []
         self.info: dict = {}
@@ -298,8 +302,15 @@ class Trace:
         on = min(max((on_cpu - seg.start_cpu[0]) / 1e9, 0.0), wall)
         queue = (run_queue - seg.start_cpu[1]) / 1e9 if run_queue >= 0 and seg.start_cpu[1] >= 0 else 0.0
         queue = min(max(queue, 0.0), wall - on)
-        lock_wait = sum(_overlap(o[0], o[1] if o[1] is not None else t, seg.t0, t) for o in lane.overlays
-                        if o[2] == "lock_wait")
+        lock_wait = 0.0
+        for o0, o1, state, _ in reversed(lane.overlays):  # newest first: spans are in order and never overlap,
+            end = t if o1 is None else o1  # so none before one that ended by seg.t0 reaches into this stretch
+            if end <= seg.t0:
+                if lane.nested:  # nested locks: an outer span may start earlier and still reach in
+                    continue
+                break
+            if state == "lock_wait":
+                lock_wait += _overlap(o0, end, seg.t0, t)
         rest = max(wall - on - queue - lock_wait, 0.0)
         waiting = "gil_wait" if (lane.kind != "process" and self.gil_enabled) else "wait"
         seg.split_wall = wall
@@ -390,6 +401,9 @@ class Trace:
     def add_sample(self, sample: Sample) -> None:
         self.samples.append(sample)
         self.sample_times.append(sample.t)
+        for attr, highs in self._peaks.items():  # running maxima: peak() answers by bisect
+            value = getattr(sample, attr)
+            highs.append(max(highs[-1], value) if highs else value)
         if sample.t > self.last:
             self.last = sample.t
 
@@ -424,11 +438,11 @@ class Trace:
 
     def ordered_lanes(self, now: float | None = None, variant: str | None = None) -> list[Lane]:
         """Lanes in the order they started (those started by ``now``; of one variant if given)."""
-        lanes = [
-            lane for lane in self.lanes.values()
-            if (now is None or lane.start <= now) and (variant is None or lane.variant == variant)
-        ]
-        return sorted(lanes, key=lambda lane: (lane.start, lane.key))
+        if len(self._order) != len(self.lanes):  # a lane was added: sort again (a lane's start never changes)
+            self._order = sorted(self.lanes.values(), key=lambda lane: (lane.start, lane.key))
+            self._order_starts = [lane.start for lane in self._order]
+        lanes = self._order if now is None else self._order[: bisect.bisect_right(self._order_starts, now)]
+        return [lane for lane in lanes if lane.variant == variant] if variant is not None else list(lanes)
 
     def lane_states(self, lane: Lane, now: float | None = None) -> dict[str, float]:
         """Seconds the lane spent in each state up to ``now``."""
@@ -520,8 +534,10 @@ class Trace:
         return [sum(s.cores[i] for s in window) / len(window) for i in range(n)]
 
     def peak(self, attr: str, now: float | None = None) -> float:
-        window = self.samples_between(0.0, self.duration if now is None else now)
-        return max((getattr(s, attr) for s in window), default=0)
+        i = bisect.bisect_right(self.sample_times, self.duration if now is None else now) - 1
+        if attr not in self._peaks:
+            return max((getattr(s, attr) for s in self.samples[: i + 1]), default=0)
+        return self._peaks[attr][i] if i >= 0 else 0
 
     def summary(self) -> dict:
         """The run as one JSON-able object (``concviz run --headless --json``)."""
@@ -578,6 +594,9 @@ class Trace:
 # ---------------------------------------------------------------------------------------------- helpers
 
 _OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
+
+
+_span_start = operator.itemgetter(0)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -658,7 +677,11 @@ def _buckets_in(folded: dict, t0: float, t1: float):
 
 
 def _overlays_in(lane: Lane, t0: float, t1: float):
-    for o in lane.overlays:
+    """The lane's lock spans reaching into t0..t1 (spans are kept in order and never overlap: bisect to the first)."""
+    overlays = lane.overlays
+    first = 0 if lane.nested else max(bisect.bisect_right(overlays, t0, key=_span_start) - 1, 0)
+    for i in range(first, len(overlays)):
+        o = overlays[i]
         if o[0] >= t1:
             break
         if o[1] is None or o[1] > t0:
@@ -679,7 +702,7 @@ def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, floa
             totals[state] = totals.get(state, 0.0) + (s1 - s0) * share
         if not seg.split:
             blocked = sum(_overlap(o[0], o[1] if o[1] is not None else end, s0, s1)
-                          for o in lane.overlays if o[2] == "lock_wait")
+                          for o in _overlays_in(lane, s0, s1) if o[2] == "lock_wait")
             totals[seg.state] -= min(blocked, s1 - s0)
     for o0, o1, state, _ in lane.overlays:
         o1 = min(o1 if o1 is not None else end, end, t1)

@@ -1,0 +1,147 @@
+"""The probe's cost per call in the thread that makes it, with the probe active (events written to /dev/null by
+the real flusher), and the hot-lock case where that cost changes what is measured.
+
+"emitting thread" is the calling thread's own CPU time per call (``time.thread_time_ns``); "process" adds what
+the flusher spends packing those events (process CPU per call). Medians of several repetitions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from benchmarks.common import Row, cli, fmt_num, fmt_ratio, median
+
+SECTION = "1. probe per call"
+
+
+def per_call(fn, n: int, reps: int) -> tuple[list[float], list[float]]:
+    """Microseconds per call: (emitting thread CPU, whole process CPU)."""
+    own, total = [], []
+    for _ in range(reps):
+        fn(n // 10)  # warm up
+        from scenarios import probe
+
+        probe.flush()
+        t0, p0 = time.thread_time_ns(), time.process_time_ns()
+        fn(n)
+        own.append((time.thread_time_ns() - t0) / n / 1000)
+        probe.flush()  # packing what is left: the rest of the events' cost, done by the flusher in a real run
+        total.append((time.process_time_ns() - p0) / n / 1000)
+    return own, total
+
+
+def hot_lock(lock, threads: int, per_thread: int, traced: bool) -> float:
+    """Seconds for ``threads`` threads each doing ``per_thread`` times ``with lock: x += 1``."""
+    from scenarios import probe
+
+    counter = [0]
+
+    def work(i):
+        if traced:
+            with probe.task(f"worker {i}"):
+                for _ in range(per_thread):
+                    with lock:
+                        counter[0] += 1
+        else:
+            for _ in range(per_thread):
+                with lock:
+                    counter[0] += 1
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    wall = time.perf_counter() - t0
+    assert counter[0] == threads * per_thread
+    probe.flush()
+    return wall
+
+
+def main(quick: bool = False) -> list[Row]:
+    from scenarios import probe
+
+    probe.init(os.open(os.devnull, os.O_WRONLY))
+    n, reps = (50_000, 3) if quick else (200_000, 7)
+    lane = probe.Task("bench")
+    traced, plain = probe.Lock("bench lock"), threading.Lock()
+
+    def states(k):
+        for _ in range(k // 2):
+            lane.state("io")
+            lane.state("cpu")
+
+    def marks(k):
+        for _ in range(k):
+            lane.mark("io")
+
+    def schedstat(k):
+        read = probe._read_schedstat
+        for _ in range(k):
+            read()
+
+    def thread_time(k):
+        read = time.thread_time_ns
+        for _ in range(k):
+            read()
+
+    def lock_traced(k):
+        for _ in range(k):
+            with traced:
+                pass
+
+    def lock_plain(k):
+        for _ in range(k):
+            with plain:
+                pass
+
+    def counts(k):
+        for i in range(k):
+            probe.count("progress", i)
+
+    def empty(k):
+        for _ in range(k):
+            pass
+
+    rows = []
+    with lane:
+        base, _ = per_call(empty, n, reps)
+        loop = median(base)
+        figures = {}
+        for label, fn in (("task state change (with schedstat read)", states),
+                          ("task mark (no CPU reading)", marks),
+                          ("schedstat read alone (pread of /proc/thread-self/schedstat)", schedstat),
+                          ("time.thread_time_ns() alone, for comparison", thread_time),
+                          ("traced lock acquire+release (3 events)", lock_traced),
+                          ("plain threading.Lock acquire+release", lock_plain),
+                          ("count()", counts)):
+            own, total = per_call(fn, n, reps)
+            own = [max(v - loop, 0.0) for v in own]
+            total = [max(v - loop, 0.0) for v in total]
+            figures[label] = (own, total)
+            rows.append(Row(SECTION, f"{label}, emitting thread", fmt_num(own, "us"), "", "info",
+                            f"with the flusher's packing: {median(total):.2f} us (loop overhead subtracted)"))
+        ratio = median(figures["traced lock acquire+release (3 events)"][0]) / max(
+            median(figures["plain threading.Lock acquire+release"][0]), 1e-9)
+        rows.append(Row(SECTION, "traced vs plain lock acquire+release (uncontended)", f"{ratio:.1f}x", "", "info"))
+
+    threads, per_thread = 10, (10_000 if quick else 50_000)
+    ratios, plain_us, traced_us = [], [], []
+    for _ in range(3):
+        p = hot_lock(threading.Lock(), threads, per_thread, traced=False)
+        t = hot_lock(probe.Lock("hot"), threads, per_thread, traced=True)
+        ratios.append(t / p)
+        plain_us.append(p / (threads * per_thread) * 1e6)
+        traced_us.append(t / (threads * per_thread) * 1e6)
+    rows.append(Row(SECTION, f"hot lock: {threads} threads x {per_thread:,} `with lock: x += 1`, traced / plain",
+                    fmt_ratio(ratios, 1), "", "info",
+                    f"plain {median(plain_us):.2f} us/op, traced {median(traced_us):.2f} us/op: the traced run's "
+                    "convoy is the probe's doing (measurements.md: 0.65 -> 10 us/op)"))
+    return rows
+
+
+if __name__ == "__main__":
+    cli(main)
