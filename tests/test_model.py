@@ -558,3 +558,23 @@ def test_summary_of_an_open_lane_has_no_end(build):
     (task,) = summary["tasks"]
     assert task["end_s"] is None and task["states"] == {"io": approx(0.5)}
     assert summary["locks"] == [] and summary["cores"]["busy_pct_mean"] == []
+
+
+def test_lane_states_kept_totals_answer_like_a_fresh_count_forwards_and_back():
+    """lane_states keeps the totals of what can no longer change; asked at any moment, in any order, it must
+    answer exactly what counting the whole lane again would."""
+    from pathlib import Path
+
+    from tui import model, tracefile
+
+    traces = Path(__file__).parent / "traces"
+    for name in ("threads-download", "mixed-loop", "cpu-speedup"):
+        trace = tracefile.load(traces / f"{name}.cvz")
+        moments = [trace.duration * i / 37 for i in range(38)]
+        for now in moments + moments[::-3] + moments:  # forwards, jumping back, forwards again
+            for lane in trace.ordered_lanes(now):
+                fresh = model._with_folded(lane, model._state_times(lane, lane.start, now, now), now)
+                kept = trace.lane_states(lane, now)
+                assert kept.keys() == fresh.keys(), (name, lane.name, now)
+                for state, seconds in fresh.items():
+                    assert kept[state] == pytest.approx(seconds, abs=1e-9), (name, lane.name, now, state)

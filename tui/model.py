@@ -73,6 +73,7 @@ class Lane:
     marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
     nested: bool = False  # took a traced lock while holding another: its lock spans overlap
+    prefix: tuple | None = None  # (t, state seconds up to t): what lane_states need not add up again
 
     def state_at(self, now: float) -> str:
         """The state shown in the lane's label at ``now``."""
@@ -128,17 +129,18 @@ class LockTrace:
     max_waiters: int = 0
     checkpoints: list[tuple] = field(default_factory=list)
     checkpoint_times: list[float] = field(default_factory=list)
+    last_t: float = float("-inf")  # the time of its latest event
 
     def checkpoint(self, t: float) -> None:
-        """Remember the totals after an event at ``t``: every event at first, then at most one per 50 ms."""
+        """After an event at ``t``: the running totals answer for any moment from ``t`` on; for the past, keep a
+        snapshot of them after every event at first, then at most one per 50 ms."""
+        self.last_t = t
         if len(self.checkpoints) >= CHECKPOINTS_EXACT and t - self.checkpoint_times[-1] < CHECKPOINT_EVERY_S:
-            self.checkpoints[-1] = self._totals(t)
-            self.checkpoint_times[-1] = t
             return
-        self.checkpoints.append(self._totals(t))
+        self.checkpoints.append(self.totals())
         self.checkpoint_times.append(t)
 
-    def _totals(self, t: float) -> tuple:
+    def totals(self) -> tuple:
         open_holds = tuple((h.lane, h.requested, h.acquired) for h in self.open.values())
         return (self.acquisitions, self.wait_s, self.longest_wait_s, self.hold_s, self.max_waiters, open_holds)
 
@@ -205,9 +207,35 @@ class Trace:
         return (t_ns - self.t0_ns) / 1e9 if self.t0_ns is not None else 0.0
 
     def apply(self, records) -> None:
-        """Take decoded records (tui.stream): ``(pid, type, a, b, id, x, y, z, text)``."""
+        """Take decoded records (tui.stream): ``(pid, type, a, b, id, x, y, z, text)``.
+
+        The frequent kinds (state changes, lock events, counters) are handled here with local names; the rest
+        go through ``_apply``. Per event this is about a microsecond: it runs on the UI's thread."""
+        lanes, state, lock_event, count, name_of = self.lanes, self._state, self._lock_event, self._count, self._name_of
+        counter_names, states = self._counter_names, wire.STATES
+        hot, last = 0, self.last
         for rec in records:
-            self._apply(*rec)
+            typ = rec[1]
+            t0 = self.t0_ns
+            if t0 is None or typ not in _HOT:
+                self._apply(*rec)
+                continue
+            pid, typ, a, b, ident, x, y, z, _ = rec
+            t = (x - t0) / 1e9
+            hot += 1
+            if t > last:
+                last = t
+            if typ == _STATE:
+                lane = lanes.get((pid, ident))
+                if lane is not None:
+                    state(lane, t, states[a], y, z)
+            elif typ == _COUNT:
+                count(name_of(counter_names, pid, b, "counter"), t, y)
+            else:
+                lock_event(pid, typ, b, ident, t, z)
+        self.events += hot
+        if last > self.last:
+            self.last = last
 
     def _apply(self, pid, typ, a, b, ident, x, y, z, text) -> None:
         if typ == wire.HELLO:
@@ -445,9 +473,20 @@ class Trace:
         return [lane for lane in lanes if lane.variant == variant] if variant is not None else list(lanes)
 
     def lane_states(self, lane: Lane, now: float | None = None) -> dict[str, float]:
-        """Seconds the lane spent in each state up to ``now``."""
+        """Seconds the lane spent in each state up to ``now``.
+
+        Everything before the lane's last closed stretch is final, so its totals are kept (``lane.prefix``) and
+        a later question only adds what came since: a frame costs the same early and late in a long run."""
         now = self.duration if now is None else now
-        return _state_times(lane, lane.start, now, now)
+        final = _final_until(lane)
+        if lane.prefix is None or now < lane.prefix[0] or final < lane.prefix[0]:
+            if final <= lane.start or now < final:
+                return _with_folded(lane, _state_times(lane, lane.start, now, now), now)
+            lane.prefix = (final, _state_times(lane, lane.start, final, final))
+        elif final > lane.prefix[0]:
+            lane.prefix = (final, _added(lane.prefix[1], _state_times(lane, lane.prefix[0], final, final)))
+        cut, before = lane.prefix
+        return _with_folded(lane, _added(before, _state_times(lane, cut, now, now)), now)
 
     def cells(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple[list, list]:
         """The dominant state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive),
@@ -483,11 +522,15 @@ class Trace:
         now = self.duration if now is None else now
         out = []
         for lock in self.locks.values():
-            i = bisect.bisect_right(lock.checkpoint_times, now) - 1
-            if i < 0:
-                out.append(LockStats(lock.name, 0, 0.0, 0.0, 0.0, 0, None, ()))
-                continue
-            acquisitions, wait, longest, hold, max_waiters, open_holds = lock.checkpoints[i]
+            if now >= lock.last_t:  # live, or a replay past the lock's last event: the running totals
+                totals = lock.totals()
+            else:
+                i = bisect.bisect_right(lock.checkpoint_times, now) - 1
+                if i < 0:
+                    out.append(LockStats(lock.name, 0, 0.0, 0.0, 0.0, 0, None, ()))
+                    continue
+                totals = lock.checkpoints[i]
+            acquisitions, wait, longest, hold, max_waiters, open_holds = totals
             holder, waiting = None, []
             for lane, requested, acquired in open_holds:
                 if acquired is not None and acquired <= now:
@@ -593,6 +636,8 @@ class Trace:
 
 # ---------------------------------------------------------------------------------------------- helpers
 
+_STATE, _COUNT = wire.STATE, wire.COUNT
+_HOT = frozenset((wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED))
 _OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
 
 
@@ -689,11 +734,15 @@ def _overlays_in(lane: Lane, t0: float, t1: float):
 
 
 def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, float]:
-    """Seconds per state in t0..t1. A lock wait is time blocked, not running: it replaces the base state it
-    falls in (a measured cpu stretch leaves it out of its split already); a lock hold overlays the base state."""
+    """Seconds per state in t0..t1, lock spans folded into buckets left out (``_with_folded`` adds them).
+    A lock wait is time blocked, not running: it replaces the base state it falls in (a measured cpu stretch
+    leaves it out of its split already); a lock hold overlays the base state. Windows add up: the seconds of
+    a..b and b..c are those of a..c."""
     totals: dict[str, float] = {}
     end = min(lane.end if lane.end is not None else now, now)
-    for seg in lane.segments:
+    for seg in lane.segments[max(bisect.bisect_right(lane.starts, t0) - 1, 0):]:
+        if seg.t0 >= t1:
+            break
         s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
         s0 = max(seg.t0, t0)
         if s1 <= s0:
@@ -704,14 +753,36 @@ def _state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, floa
             blocked = sum(_overlap(o[0], o[1] if o[1] is not None else end, s0, s1)
                           for o in _overlays_in(lane, s0, s1) if o[2] == "lock_wait")
             totals[seg.state] -= min(blocked, s1 - s0)
-    for o0, o1, state, _ in lane.overlays:
+    for o0, o1, state, _ in _overlays_in(lane, t0, t1):
         o1 = min(o1 if o1 is not None else end, end, t1)
         if o1 > max(o0, t0):
             totals[state] = totals.get(state, 0.0) + o1 - max(o0, t0)
-    for b in _buckets_in(lane.folded, t0, min(t1, end)):
-        waited, held = lane.folded[b]
-        totals["lock_wait"] = totals.get("lock_wait", 0.0) + waited
-        totals["lock_hold"] = totals.get("lock_hold", 0.0) + held
+    return totals
+
+
+def _final_until(lane: Lane) -> float:
+    """Up to when the lane's base states can no longer change: the end of its last closed stretch."""
+    for seg in reversed(lane.segments[-2:]):
+        if seg.t1 is not None:
+            return seg.t1
+    return lane.start
+
+
+def _added(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0.0) + v
+    return out
+
+
+def _with_folded(lane: Lane, totals: dict, now: float) -> dict:
+    """Add the lock spans folded into 50 ms buckets (hot locks), each bucket counted once, up to ``now``."""
+    if lane.folded:
+        end = min(lane.end if lane.end is not None else now, now)
+        for b in _buckets_in(lane.folded, lane.start, end):
+            waited, held = lane.folded[b]
+            totals["lock_wait"] = totals.get("lock_wait", 0.0) + waited
+            totals["lock_hold"] = totals.get("lock_hold", 0.0) + held
     return totals
 
 
