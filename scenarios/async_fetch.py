@@ -31,7 +31,7 @@ SCENARIO = Scenario(
     watch="asyncio keeps every request in flight on one thread; threads need an OS thread per waiting request",
     lesson="Async -> scalable network systems",
     params=(
-        Param("urls", 200, "URLs to fetch", min=1, max=3000),
+        Param("urls", 200, "URLs to fetch", min=1, max=5000),
         Param("model", "asyncio", "how to fetch them", choices=(*MODELS, "compare")),
         Param("workers", 20, "threads in the pool (model pool)", min=1, max=500),
         Param("min_ms", 50, "shortest server latency, ms", min=0, max=5000),
@@ -181,7 +181,22 @@ def fetch_measured(model, urls, workers):
           f"{figures['peak_threads']} threads at most")
 
 
+def open_files_for(urls):
+    """Every request in flight holds a socket (a file) in the client and one in the server: raise this process's
+    soft limit (inherited by the server) as far as the system allows, or say plainly why the run cannot go on."""
+    import resource
+
+    needed = urls + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise OSError(f"{urls} URLs need about {needed} open files, and this system allows {hard} "
+                          "(ulimit -n): fetch fewer URLs")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
 def run(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
+    open_files_for(urls)
     low, high = sorted((min_ms, max_ms))
     delays = [round(seeding.uniform(("url", n), low, high)) for n in range(urls)]
     models = MODELS if model == "compare" else (model,)
