@@ -184,3 +184,28 @@ def test_repeated_runs_leak_no_threads_or_files():
         run_headless(catalog.get("test-chatter"), {"seconds": 0.05}, 1)
     assert me.num_threads() <= threads
     assert me.num_fds() <= fds
+
+
+async def test_resizing_to_40x12_and_back_keeps_a_live_run_going():
+    from tui.app import make_app
+
+    app = make_app(scenario="test-chatter", params={"seconds": 30.0})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+
+        async def events_beyond(n: int) -> int:
+            deadline = time.monotonic() + 10
+            while screen.trace.events <= n:
+                assert time.monotonic() < deadline, "events stopped arriving"
+                await pilot.pause(0.05)
+            return screen.trace.events
+
+        seen = await events_beyond(0)
+        await pilot.resize_terminal(40, 12)
+        seen = await events_beyond(seen)  # still measuring while the screen says it is too small
+        await pilot.resize_terminal(120, 40)
+        await events_beyond(seen)
+        pgid = screen.session.proc.pid
+        assert screen.session.proc.poll() is None
+        await pilot.press("q")
+    wait_until(lambda: not group_members(pgid), what="the run to end with the app")
