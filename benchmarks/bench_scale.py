@@ -1,10 +1,12 @@
 """Scale: a frame costs what is visible, not the run's length; and async-fetch at its largest, live.
 
-Model side (no UI needed): the queries one frame of the run screen makes (tui/screens/run.py ``draw``: the
+Model side (no terminal needed): the queries one frame of the run screen makes (tui/screens/run.py ``draw``: the
 timeline's lanes and cells for the visible rows, the status counters, the cores panel's samples, and every 5th
 frame the lock statistics and the lesson) on a synthetic trace of 1,000 and of 100,000 events of the same density,
 the visible window being the last 20 s either way. Two shapes: a long run (10 threads, more events = a longer run)
-and many tasks (async-fetch's shape, more events = more lanes).
+and many tasks (async-fetch's shape, more events = more lanes). Then the same traces drawn: the timeline widget in
+a headless app, ``show`` and Textual rendering its lines, frame after frame 0.1 s apart (what caching across frames
+saves shows only there).
 
 Live: async-fetch with the most URLs it allows (issue 7 asks for 5,000) in the app under tmux at 120x40: how often
 the screen changes while it runs (a lower bound of the redraw rate: tmux capture-pane polled at 25 Hz) and the
@@ -104,6 +106,66 @@ def model_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def drawn_frames(trace, frames: int, size: tuple[int, int] = (120, 40)) -> list[float]:
+    """Seconds each frame of the timeline itself takes (``show`` and Textual rendering its lines, as the run screen
+    does every 100 ms, dense when the lanes far outnumber its rows), ``frames`` frames 0.1 s apart up to the end
+    of ``trace``, in a headless app of ``size``."""
+    import asyncio
+
+    from textual.app import App
+    from textual.geometry import Region
+
+    from tui.screens.run import DENSE_OVER, FRAME_S
+    from tui.widgets.timeline import Timeline
+
+    class Frame(App):
+        def compose(self):
+            yield Timeline(trace)
+
+    costs: list[float] = []
+
+    async def run() -> None:
+        app = Frame()
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            timeline = app.query_one(Timeline)
+            for k in range(frames, -1, -1):
+                now = max(trace.duration - k * FRAME_S, 0.0)
+                started = time.perf_counter()
+                timeline.show(trace, now)
+                room = timeline.scrollable_content_region.height - 1
+                dense = timeline.lanes_shown > DENSE_OVER * room
+                if dense != timeline.dense:
+                    timeline.dense = dense
+                timeline.render_lines(Region(0, 0, timeline.size.width, timeline.size.height))
+                costs.append(time.perf_counter() - started)
+
+    asyncio.run(run())
+    return costs[1:]  # the first frame draws everything from nothing
+
+
+def drawing_rows(quick: bool) -> list[Row]:
+    """The timeline's frames (not only the model's queries): a long run slides its window every few frames; many
+    tasks are drawn dense, every lane in some row."""
+    frames = 10 if quick else 30
+    rows = []
+    for shape, make, scenario in (("long run, 10 lanes", lambda n: long_run(n, period_s=1.25), "threads-download"),
+                                  ("many tasks (async-fetch's shape)", many_tasks, "async-fetch")):
+        small, big = (build(*make(n), scenario) for n in (1_000, 100_000))
+        medians, means, slowest = [], [], []
+        for _ in range(1 if quick else 3):
+            cost_small, cost_big = drawn_frames(small, frames), drawn_frames(big, frames)
+            medians.append(median(cost_big) / median(cost_small))
+            means.append((sum(cost_big) / len(cost_big)) / (sum(cost_small) / len(cost_small)))
+            slowest.append((median(cost_small), median(cost_big), max(cost_small), max(cost_big)))
+        a, b, c, d = (median([x[i] for x in slowest]) * 1000 for i in range(4))
+        rows.append(Row(SECTION, f"a drawn frame of the timeline, 100k / 1k events: {shape}", fmt_ratio(medians, 2),
+                        "<= 1.5x", verdict(median(medians) <= 1.5),
+                        f"median frame {a:.2f} ms vs {b:.2f} ms; mean 100k / 1k {median(means):.2f}x; slowest "
+                        f"{c:.1f} ms vs {d:.1f} ms (120x40, {frames} frames 0.1 s apart up to the run's end)"))
+    return rows
+
+
 def live_rows(quick: bool) -> list[Row]:
     from benchmarks.terminal import Terminal, missing
 
@@ -161,7 +223,7 @@ def live_rows(quick: bool) -> list[Row]:
 
 
 def main(quick: bool = False) -> list[Row]:
-    return model_rows(quick) + live_rows(quick)
+    return model_rows(quick) + drawing_rows(quick) + live_rows(quick)
 
 
 if __name__ == "__main__":

@@ -162,18 +162,18 @@ class CompareScreen(RunScreen):
             return
         self._drawn, self._dirty = state, False
         trace = self.trace
-        self.query_one(StatusLine).show(trace, now, self.clock)
-        self.query_one(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
-                                        "r runs again, h goes home, q quits")
+        self.panel(StatusLine).show(trace, now, self.clock)
+        self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
+                                    "r runs again, h goes home, q quits")
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
         if settled or self._frame % SLOW_EVERY == 0:
             found = lessons.metrics(trace, now) if trace.variants else {}
             self.figures = found.get("variants", {})
             lacks = found.get("interpreters") if self.tall else None  # short: the explanation says it
             self.note = f"interpreters: {lacks}" if lacks else None
-            self.query_one(CompareTable).show(self.figures, self.note)
-            self.query_one(LessonPanel).show(trace, now)
-            self.query_one(NoticeBar).show(trace, now)
+            self.panel(CompareTable).show(self.figures, self.note)
+            self.panel(LessonPanel).show(trace, now)
+            self.panel(NoticeBar).show(trace, now)
         self._show_models(trace, now)
         self._frame += 1
 

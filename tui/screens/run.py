@@ -9,7 +9,7 @@ when what they show has changed.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,6 +40,7 @@ from tui.widgets.output import OutputLog
 from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline
 
+W = TypeVar("W", bound=Widget)
 FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the scenario it measures
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 MIN_SIZE = (60, 16)
@@ -126,6 +127,7 @@ class RunScreen(Screen):
         self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
         self._kept: Trace | None = None  # the trace last added to app.runs
         self.extra: Widget | None = EXTRA_PANELS[scenario]() if scenario in EXTRA_PANELS else None
+        self._found: dict[type, Widget] = {}  # each panel, found once (a query every frame costs)
 
     # --------------------------------------------------------------------------------------------- layout
 
@@ -246,6 +248,13 @@ class RunScreen(Screen):
 
     # --------------------------------------------------------------------------------------------- drawing
 
+    def panel(self, kind: type[W]) -> W:
+        """The screen's one widget of ``kind`` (the screen's widgets are composed once and stay)."""
+        found = self._found.get(kind)
+        if found is None:
+            found = self._found[kind] = self.query_one(kind)
+        return found
+
     def draw(self) -> None:
         self.clock.tick()
         now = self.clock.now
@@ -255,19 +264,19 @@ class RunScreen(Screen):
         self._drawn, self._dirty = state, False
         trace = self.trace
         reach = trace.duration if self.replaying else None
-        timeline = self.query_one(Timeline)
+        timeline = self.panel(Timeline)
         timeline.show(trace, now, reach=reach)
         self._fit_lanes(timeline)
-        self.query_one(StatusLine).show(trace, now, self.clock)
-        self.query_one(CoresPanel).show(trace, now)
-        self.query_one(OutputLog).show(trace, now)
-        self.query_one(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
-                                        "r runs again, h goes home, q quits")
+        self.panel(StatusLine).show(trace, now, self.clock)
+        self.panel(CoresPanel).show(trace, now)
+        self.panel(OutputLog).show(trace, now)
+        self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
+                                    "r runs again, h goes home, q quits")
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
         if settled or self._frame % SLOW_EVERY == 0:
-            self.query_one(LockPanel).show(trace, now)
+            self.panel(LockPanel).show(trace, now)
             self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
-            self.query_one(LessonPanel).show(trace, now)
+            self.panel(LessonPanel).show(trace, now)
             for bar in self.query(NoticeBar):
                 bar.show(trace, now)
             if self.extra is not None and hasattr(self.extra, "show"):

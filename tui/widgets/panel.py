@@ -1,8 +1,9 @@
 """A panel of text that redraws only when its text changed, and lays the screen out again only when its height
-may have changed (a layout pass costs far more than a repaint)."""
+changed (a layout pass costs far more than a repaint)."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,18 +14,22 @@ class TextPanel(Static):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", name=name, id=id, classes=classes)
         self._shown: Text | None = None
+        self._height: tuple[int, int] | None = None  # (width, lines) of the shown text, wrapped at that width
 
     def show_text(self, text: Text) -> None:
-        old = self._shown
-        if text == old:
+        if text == self._shown:
             return
         self._shown = text
+        self.update(text, layout=False)
         width = self.content_region.width
-        lines = text.plain.split("\n")
-        layout = (
-            old is None
-            or len(lines) != old.plain.count("\n") + 1
-            or any(len(line) > width for line in lines)
-            or any(len(line) > width for line in old.plain.split("\n"))
-        )
-        self.update(text, layout=layout)
+        height = (width, self._lines(text, width))
+        if height != self._height:  # wrapped lesson text is always wider than the panel: its height is what counts
+            self._height = height
+            self.refresh(layout=True)
+
+    def _lines(self, text: Text, width: int) -> int:
+        """How many lines ``text`` takes at ``width``: its own lines while none is wider, else wrapped as drawn."""
+        plain = text.plain
+        if width > 0 and all(cell_len(line) <= width for line in plain.split("\n")):
+            return plain.count("\n") + 1
+        return self.visual.get_height(self.styles, max(width, 1))

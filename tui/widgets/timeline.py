@@ -10,12 +10,14 @@ time axis shared with its neighbours.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import Counter
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -92,6 +94,11 @@ class Timeline(ScrollView, can_focus=True):
         self.rows: list[list[Lane]] = []
         self.row_height = 1
         self._strips: dict[tuple, Strip] = {}
+        self._cells: dict[tuple, LaneCells] = {}  # lane key -> its cells at the last window drawn
+        self._dense: dict[tuple, DenseRow] = {}  # a dense row's lane keys -> its per-column counts
+        self._geometry: tuple[int, int, float, float] | None = None  # (width, ncols, t0, t1) while drawing
+        self._lines: dict[int, Strip] = {}  # what each line of the view showed when last drawn
+        self._drawn_layout: tuple | None = None  # the sizes, scroll and geometry those lines were drawn at
 
     # ------------------------------------------------------------------------------------------ feeding
 
@@ -101,10 +108,36 @@ class Timeline(ScrollView, can_focus=True):
         ``window``: a fixed (t0, t1) instead (a comparison's shared axis)."""
         if trace is not self.trace:
             self._strips.clear()
+            self._cells.clear()
+            self._dense.clear()
         self.trace, self.now, self.reach = trace, now, now if reach is None else reach
         self.fixed_window, self.variant = window, variant
         self._group()
-        self.refresh()
+        self._refresh_changed()
+
+    def _refresh_changed(self) -> None:
+        """Repaint only the lines that differ from what was drawn last (a live lane's line changes when its cells
+        do, a few times a second; the lines between lanes and a finished lane's never): each repainted line costs
+        the terminal and Textual far more than drawing it here."""
+        height = self.size.height
+        layout = (self.size, self.scroll_offset, self.virtual_size, self.row_height, len(self.rows), self._measure())
+        if layout != self._drawn_layout or not self._lines:
+            self._drawn_layout = layout
+            self.refresh()
+            return
+        self._geometry = layout[-1]
+        try:
+            changed = [y for y in range(height) if self._line(y) != self._lines.get(y)]
+        finally:
+            self._geometry = None
+        regions, width = [], max(self.virtual_size.width, self.size.width)
+        for y in changed:
+            if regions and regions[-1].bottom == y:
+                regions[-1] = regions[-1].grow((0, 0, 1, 0))
+            else:
+                regions.append(Region(0, y, width, 1))
+        if regions:
+            self.refresh(*regions)
 
     def watch_dense(self) -> None:
         self._group()
@@ -115,24 +148,45 @@ class Timeline(ScrollView, can_focus=True):
 
     def _group(self) -> None:
         lanes = self.trace.ordered_lanes(self.now, self.variant)
-        room = self.scrollable_content_region.height - 1  # under the axis
+        region = self.scrollable_content_region
+        room = region.height - 1  # under the axis
         per_row = max(math.ceil(len(lanes) / max(room, 1)), 1) if self.dense else 1
         self.rows = [lanes[i : i + per_row] for i in range(0, len(lanes), per_row)]
         self.row_height = 2 if 0 < 2 * len(self.rows) <= room else 1  # a blank line between lanes when they fit
-        width = self.scrollable_content_region.width or self.size.width
-        self.virtual_size = Size(width, len(self.rows) * self.row_height + 1)
+        # rows that fit: the whole viewport (the same size frame after frame: no layout pass as lanes arrive)
+        height = max(len(self.rows) * self.row_height + 1, region.height if room > 0 else 0)
+        self.virtual_size = Size(region.width or self.size.width, height)
         if len(self._strips) > 4096:
             self._strips.clear()
+        if len(self._dense) > 2 * len(self.rows) + 64:
+            self._dense.clear()  # rows regrouped as lanes arrived
+
+    def _measure(self) -> tuple[int, int, float, float]:
+        """(width, cells, t0, t1): what every line of one frame shares (asking the screen for the widget's region
+        costs more than drawing a lane: once per frame, not once per line)."""
+        if self._geometry is not None:
+            return self._geometry
+        width = self.scrollable_content_region.width
+        n = max(width - self.label_width - 1, 1)
+        t0, t1 = self.fixed_window if self.fixed_window is not None else \
+            visible_window(self.now, self.reach, self.window_s, n)
+        return width, n, t0, t1
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._geometry = None
+        self._geometry = self._measure()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._geometry = None
 
     @property
     def ncols(self) -> int:
-        return max(self.scrollable_content_region.width - self.label_width - 1, 1)
+        return self._measure()[1]
 
     @property
     def window(self) -> tuple[float, float]:
-        if self.fixed_window is not None:
-            return self.fixed_window
-        return visible_window(self.now, self.reach, self.window_s, self.ncols)
+        return self._measure()[2:]
 
     @property
     def lanes_shown(self) -> int:
@@ -141,7 +195,12 @@ class Timeline(ScrollView, can_focus=True):
     # ------------------------------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        strip = self._lines[y] = self._line(y)
+        return strip
+
+    def _line(self, y: int) -> Strip:
+        """Line ``y`` of the view: the axis, then the rows under it."""
+        width = self._measure()[0]
         if y == 0:
             return self._axis(width)
         line = y - 1 + int(self.scroll_offset.y)
@@ -173,25 +232,29 @@ class Timeline(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width)
 
     def _row(self, lanes: list[Lane], width: int) -> Strip:
-        t0, t1 = self.window
-        n = self.ncols
+        _, n, t0, t1 = self._measure()
         now = self.now
         settled = tuple(min(now, lane.end) if lane.end is not None and lane.end <= now else None for lane in lanes)
+        cells = None
         if all(s is not None for s in settled):
             frozen = settled  # every lane of the row ended: its row cannot change any more at this window
+        elif len(lanes) == 1:  # a live lane's row changes when its cells or its state do, not every frame
+            cells = self._lane_cells(lanes[0], t0, t1, n)
+            frozen = (cells.serial, cells.version, lanes[0].state_at(now))
         else:
             frozen = now
         key = (tuple(lane.key for lane in lanes), width, t0, t1, n, frozen)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._draw_row(lanes, t0, t1, n, width)
+            strip = self._strips[key] = self._draw_row(lanes, t0, t1, n, width, cells)
         return strip
 
-    def _draw_row(self, lanes: list[Lane], t0: float, t1: float, n: int, width: int) -> Strip:
+    def _draw_row(self, lanes: list[Lane], t0: float, t1: float, n: int, width: int,
+                  cells: LaneCells | None = None) -> Strip:
         now = self.now
         if len(lanes) == 1:
             lane = lanes[0]
-            states, marks = self.trace.cells(lane, t0, t1, n, now)
+            states, marks = (cells or self._lane_cells(lane, t0, t1, n)).cells
             name, label_state = lane.name, lane.state_at(now)
         else:
             states, marks = self._dense_cells(lanes, t0, t1, n)
@@ -202,16 +265,188 @@ class Timeline(ScrollView, can_focus=True):
         segments.extend(_cells(states, marks))
         return Strip(segments).adjust_cell_length(width)
 
+    def _lane_cells(self, lane: Lane, t0: float, t1: float, n: int) -> LaneCells:
+        cells = self._cells.get(lane.key)
+        if cells is None or not cells.update(self.trace, lane, t0, t1, n, self.now):
+            cells = self._cells[lane.key] = LaneCells(self.trace, lane, t0, t1, n, self.now)
+        return cells
+
     def _dense_cells(self, lanes: list[Lane], t0: float, t1: float, n: int) -> tuple[list, list]:
-        columns: list[Counter] = [Counter() for _ in range(n)]
-        marks = [False] * n
+        keys = tuple(lane.key for lane in lanes)
+        row = self._dense.get(keys)
+        if row is None or row.window != (t0, t1, n):
+            row = self._dense[keys] = DenseRow((t0, t1, n))
         for lane in lanes:
-            states, lane_marks = self.trace.cells(lane, t0, t1, n, self.now)
-            for i, s in enumerate(states):
-                if s is not None:
-                    columns[i][s] += 1
-                marks[i] = marks[i] or lane_marks[i]
-        return [_most_common(c.elements()) or None for c in columns], marks
+            row.count(lane.key, self._lane_cells(lane, t0, t1, n))
+        return row.states(), row.marks()
+
+
+class LaneCells:
+    """One lane's cells (``Trace.cells``) for a window, kept up to date as ``now`` moves on.
+
+    Between two frames a live lane usually only goes on in the state it is in: the cells up to the one where that
+    state began stay exactly as they were, and every cell after it holds that state alone, so it is drawn in it (a
+    cell holding one state shows it, whatever the cells before it held). Those cells are filled in without asking
+    the model again. Anything else (a new state, a lock span, a mark, a cpu stretch split by the scheduler's
+    counters, another window) asks the model for the whole lane again. A lane that ended does not change at all.
+    ``version`` counts changes; ``lo``..``hi`` are the cells the last change touched."""
+
+    __slots__ = ("cells", "serial", "version", "lo", "hi", "_key", "_open", "_now", "_last")
+    _serials = itertools.count()
+
+    def __init__(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
+        self.serial = next(self._serials)  # with ``version``: these very cells (an id() may be reused)
+        self.version, self.lo, self.hi = 0, 0, n
+        self._compute(trace, lane, t0, t1, n, now)
+
+    def _compute(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
+        self.cells = trace.cells(lane, t0, t1, n, now)
+        self._key = _lane_key(lane, t0, t1, n, now)
+        self._open = _open_stretch(lane, self._key)
+        self._now = now
+        self._last = self._open and _stretch_last(self._open[2], self._open[0], lane, t0, t1, n, now)
+
+    def update(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> bool:
+        """Bring the cells to ``now``; False if they are for another window (make a new one)."""
+        key = self._key
+        if lane.end is not None and lane.end == key[-1] and lane.end <= min(now, self._now) \
+                and key[:3] == (t0, t1, n):
+            return True  # a lane that had ended when its cells were drawn: they cannot change any more
+        key = _lane_key(lane, t0, t1, n, now)
+        if key[:3] != self._key[:3]:
+            return False
+        stretch = _open_stretch(lane, key) if key == self._key and now >= self._now else None
+        if stretch is None or self._open is None or stretch[0] != self._open[0] or stretch[2] is not self._open[2]:
+            self._redo(trace, lane, t0, t1, n, now)
+            return True
+        first, state, seg = stretch
+        width = (t1 - t0) / n
+        end = min(lane.end if lane.end is not None else now, now)
+        s0 = max(seg.t0, t0)
+        s1_then = min(seg.t1 if seg.t1 is not None else self._now, self._now, t1)
+        s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
+        c0 = t0 + first * width
+        if min(s1_then, c0 + width) != min(s1, c0 + width):  # the state's first cell was still filling
+            self._redo(trace, lane, t0, t1, n, now)
+            return True
+        last = _stretch_last(seg, first, lane, t0, t1, n, now)
+        lo, hi = max(first + 1, self._last), max(last, self._last) + 1  # only these cells can differ
+        old = self.cells[0]
+        states = None
+        for c in range(lo, min(hi, n)):  # as Trace.cells spreads the stretch: the cells it covers at all
+            c0 = t0 + c * width
+            value = state if c <= last and min(s1, c0 + width) - max(s0, c0) > 0 else None
+            if value != old[c]:
+                if states is None:
+                    states = list(old)
+                    self.lo = c
+                states[c] = value
+                self.hi = c + 1
+        self._now, self._last = now, last
+        if states is not None:
+            self.cells = (states, self.cells[1])
+            self.version += 1
+        return True
+
+    def _redo(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
+        old_states, old_marks = self.cells
+        self._compute(trace, lane, t0, t1, n, now)
+        states, marks = self.cells
+        if marks != old_marks or len(states) != len(old_states):
+            self.version, self.lo, self.hi = self.version + 1, 0, len(states)
+            return
+        changed = [i for i, (a, b) in enumerate(zip(old_states, states)) if a != b]
+        if changed:
+            self.version, self.lo, self.hi = self.version + 1, changed[0], changed[-1] + 1
+
+
+def _stretch_last(seg, first: int, lane: Lane, t0: float, t1: float, n: int, now: float) -> int:
+    """The last cell the open stretch reaches at ``now`` (as Trace.cells spreads it)."""
+    width = (t1 - t0) / n
+    end = min(lane.end if lane.end is not None else now, now)
+    s0 = max(seg.t0, t0)
+    s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
+    return min(int((s1 - t0) / width), n - 1) if s1 > s0 else first
+
+
+def _lane_key(lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple:
+    """What a lane's cells depend on besides ``now``: the window, and what of the lane had begun by ``now``."""
+    end = min(lane.end if lane.end is not None else now, now)
+    limit = min(t1, end)
+    starts, marks, overlays = lane.starts, lane.marks, lane.overlays
+    segments = len(starts) if not starts or starts[-1] < limit else bisect.bisect_left(starts, limit)
+    marked = len(marks) if not marks or marks[-1] < min(t1, now) else bisect.bisect_left(marks, min(t1, now))
+    spans = len(overlays) if not overlays or overlays[-1][0] < end else \
+        bisect.bisect_left(overlays, end, key=_span_start)
+    last_span = overlays[spans - 1][1] if spans else 0.0
+    return (t0, t1, n, segments, spans, last_span, marked, len(lane.folded), lane.nested, lane.end)
+
+
+def _span_start(span: list) -> float:
+    return span[0]
+
+
+def _open_stretch(lane: Lane, key: tuple) -> tuple | None:
+    """(its first cell, its state, the segment) when the lane's last begun segment is a plain stretch of one state
+    (no cpu split) that no lock span reaches past its first cell; else None (the model redraws the lane)."""
+    t0, t1, n, segments, spans, last_span = key[:6]
+    if not segments or lane.folded or lane.nested:
+        return None
+    seg = lane.segments[segments - 1]
+    if seg.split:
+        return None
+    width = (t1 - t0) / n
+    first = max(int((max(seg.t0, t0) - t0) / width), 0)
+    if spans and (last_span is None or last_span > t0 + (first + 1) * width):
+        return None
+    return first, seg.state, seg
+
+
+class DenseRow:
+    """A dense row's count of each state per column, over its lanes' cells: a lane whose cells changed is counted
+    again from the first cell that changed, so a frame costs the cells that changed, not every lane's every cell."""
+
+    __slots__ = ("window", "_columns", "_marks", "_seen")
+
+    def __init__(self, window: tuple[float, float, int]) -> None:
+        self.window = window
+        n = window[2]
+        self._columns: list[dict[str, int]] = [{} for _ in range(n)]
+        self._marks = [0] * n
+        self._seen: dict[tuple, tuple] = {}  # lane key -> (its LaneCells, version, the states and marks counted)
+
+    def count(self, key: tuple, cells: LaneCells) -> None:
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] is cells and seen[1] == cells.version:
+            return
+        states, marks = cells.cells
+        one_on = seen is not None and seen[0] is cells and seen[1] == cells.version - 1
+        lo, hi = (cells.lo, cells.hi) if one_on else (0, len(states))
+        old_states, old_marks = (seen[2], seen[3]) if seen is not None else (None, None)
+        columns = self._columns
+        for i in range(lo, hi):
+            new = states[i]
+            old = old_states[i] if old_states is not None else None
+            if new != old:
+                if old is not None:
+                    column = columns[i]
+                    column[old] -= 1
+                    if not column[old]:
+                        del column[old]
+                if new is not None:
+                    column = columns[i]
+                    column[new] = column.get(new, 0) + 1
+        if marks is not old_marks:
+            counts = self._marks
+            for i, m in enumerate(marks):
+                counts[i] += m - (old_marks[i] if old_marks is not None else 0)
+        self._seen[key] = (cells, cells.version, states, marks)
+
+    def states(self) -> list[str | None]:
+        return [max(c, key=lambda s: (c[s], -_RANK.get(s, 99))) if c else None for c in self._columns]
+
+    def marks(self) -> list[bool]:
+        return [m > 0 for m in self._marks]
 
 
 def _label(name: str, state: str, width: int) -> list[Segment]:

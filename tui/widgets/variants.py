@@ -193,8 +193,8 @@ class VariantLanes(Timeline):
 
     # ------------------------------------------------------------------------------------------ drawing
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+    def _line(self, y: int) -> Strip:
+        width = self._measure()[0]
         if y == 0:
             return self._header(width)
         line = y - 1
