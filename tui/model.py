@@ -492,7 +492,7 @@ class Trace:
         """The dominant state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive),
         and for each cell whether a traced lock was acquired in it."""
         width = (t1 - t0) / n
-        times: list[dict] = [{} for _ in range(n)]
+        times: list[dict | None] = [None] * n  # a cell's times by state, made only where the lane has some
         end = min(lane.end if lane.end is not None else now, now)
         i = max(bisect.bisect_right(lane.starts, t0) - 1, 0)
         for seg in lane.segments[i:]:
@@ -656,7 +656,7 @@ def _shares(seg: Segment) -> tuple[tuple[str, float], ...]:
     return ((seg.state, 1.0),)
 
 
-def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, shares, weight: float = 1.0) -> None:
+def _spread(times: list[dict | None], t0: float, width: float, s0: float, s1: float, shares, weight: float = 1.0) -> None:
     """Add the stretch s0..s1, divided by ``shares``, to the cells it covers."""
     if s1 <= s0:
         return
@@ -669,6 +669,8 @@ def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, sh
         if covered <= 0:
             continue
         cell = times[c]
+        if cell is None:
+            cell = times[c] = {}
         for state, share in shares:
             cell[state] = cell.get(state, 0.0) + covered * share * weight
 
@@ -676,7 +678,7 @@ def _spread(times: list[dict], t0: float, width: float, s0: float, s1: float, sh
 SPLIT_STATES = frozenset(("cpu", "gil_wait", "core_wait", "wait"))
 
 
-def _dither(times: list[dict]) -> list[str | None]:
+def _dither(times: list[dict | None]) -> list[str | None]:
     """The state to draw in each cell. A cell goes to its dominant state; where that is one of a cpu stretch's
     parts (running, waiting for the GIL or for a core), consecutive cells share those parts in proportion to
     their times (error diffusion), so a thread that ran a third of the time is drawn a third in ``cpu``, not
