@@ -185,6 +185,7 @@ class CompareScreen(RunScreen):
                 lanes = self.models[variant.name] = VariantLanes(variant.name, label_width=self.label_width)
                 self.query_one("#variants").mount(lanes)
             self.models[variant.name].display = variant.start <= now
+            self.models[variant.name].label_width = self.label_width  # shown or not yet: one width for all
         if not shown:
             return
         self.span = nice_span(max(_until(v, now) - v.start for v in shown))
@@ -192,7 +193,6 @@ class CompareScreen(RunScreen):
         scales = {name: _peak(trace.counters[name], now) for name in COUNTERS if name in trace.counters}
         for variant in shown:
             lanes = self.models[variant.name]
-            lanes.label_width = self.label_width
             running = variant.end is None or now < variant.end
             lanes.show_variant(trace, now, variant, (variant.start, variant.start + self.span),
                                headline(variant.name, self.figures.get(variant.name, {}), running), scales)

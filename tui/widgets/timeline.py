@@ -149,6 +149,7 @@ class Timeline(ScrollView, can_focus=True):
     def _group(self) -> None:
         lanes = self.trace.ordered_lanes(self.now, self.variant)
         region = self.scrollable_content_region
+        self._grouped_for = region.height
         room = region.height - 1  # under the axis
         per_row = max(math.ceil(len(lanes) / max(room, 1)), 1) if self.dense else 1
         self.rows = [lanes[i : i + per_row] for i in range(0, len(lanes), per_row)]
@@ -166,7 +167,10 @@ class Timeline(ScrollView, can_focus=True):
         costs more than drawing a lane: once per frame, not once per line)."""
         if self._geometry is not None:
             return self._geometry
-        width = self.scrollable_content_region.width
+        region = self.scrollable_content_region
+        if region.height != getattr(self, "_grouped_for", region.height):
+            self._group()  # the room changed without a resize reaching us (a neighbour's layout): regroup
+        width = region.width
         n = max(width - self.label_width - 1, 1)
         t0, t1 = self.fixed_window if self.fixed_window is not None else \
             visible_window(self.now, self.reach, self.window_s, n)
