@@ -185,3 +185,26 @@ def many_tasks(count: int = 200) -> Trace:
     _samples(trace, last, cores=(lambda i: 20.0, lambda i: 10.0), proc_cores=lambda i: 0.2, threads=lambda i: 1)
     trace.exit = {"status": 0, "signal": None, "reason": "finished"}
     return trace
+
+
+async def press_replay_keys(pilot, clock, duration: float, start: float) -> None:
+    """Every replay key, checked on ``clock`` (a ReplayClock paused at ``start``): step, jump, speed, play."""
+    import pytest
+
+    await pilot.press("right")
+    assert clock.now > start
+    await pilot.press("left", "left")
+    assert clock.now < start
+    await pilot.press("end")
+    assert clock.now == pytest.approx(duration)
+    await pilot.press("home")
+    assert clock.now == 0.0
+    await pilot.press("plus")
+    assert clock.speed == 2.0
+    await pilot.press("minus", "minus")
+    assert clock.speed == 0.5
+    await pilot.press("space")
+    assert clock.playing
+    await pilot.press("space")
+    await pilot.pause()
+    assert not clock.playing

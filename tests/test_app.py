@@ -164,23 +164,7 @@ async def test_replay_controls_move_the_play_head_and_change_speed():
         screen = app.screen
         clock = screen.clock
         assert isinstance(clock, ReplayClock) and clock.now == 0.2 and not clock.playing
-        await pilot.press("right")
-        assert clock.now > 0.2
-        await pilot.press("left", "left")
-        assert clock.now < 0.2
-        await pilot.press("end")
-        assert clock.now == pytest.approx(trace.duration)
-        await pilot.press("home")
-        assert clock.now == 0.0
-        await pilot.press("plus")
-        assert clock.speed == 2.0
-        await pilot.press("minus", "minus")
-        assert clock.speed == 0.5
-        await pilot.press("space")
-        assert clock.playing
-        await pilot.press("space")
-        await pilot.pause()
-        assert not clock.playing
+        await fixtures.press_replay_keys(pilot, clock, trace.duration, 0.2)
         screen.draw()
         status = str(app.screen.query_one(StatusLine).render())
         assert f"replay 0.5x paused at {clock.now:.2f} s" in status

@@ -195,22 +195,7 @@ async def test_replay_controls_work_on_the_comparison_screen():
         await settle(pilot)
         clock = app.screen.clock
         assert isinstance(app.screen, CompareScreen) and isinstance(clock, ReplayClock)
-        await pilot.press("right")
-        assert clock.now > 0.5
-        await pilot.press("left", "left")
-        assert clock.now < 0.5
-        await pilot.press("end")
-        assert clock.now == pytest.approx(trace.duration)
-        await pilot.press("home")
-        assert clock.now == 0.0
-        await pilot.press("plus")
-        assert clock.speed == 2.0
-        await pilot.press("minus", "minus")
-        assert clock.speed == 0.5
-        await pilot.press("space")
-        assert clock.playing
-        await pilot.press("space")
-        assert not clock.playing
+        await fixtures.press_replay_keys(pilot, clock, trace.duration, 0.5)
         app.screen.draw()
         assert f"replay 0.5x paused at {clock.now:.2f} s" in str(app.screen.query_one(StatusLine).render())
 
