@@ -155,12 +155,9 @@ class CompareScreen(RunScreen):
     # --------------------------------------------------------------------------------------------- drawing
 
     def draw(self) -> None:
-        self.clock.tick()
-        now = self.clock.now
-        state = (now, getattr(self.clock, "speed", None), getattr(self.clock, "playing", None), self.size)
-        if state == self._drawn and not self._dirty:
+        now = self.next_frame()
+        if now is None:
             return
-        self._drawn, self._dirty = state, False
         trace = self.trace
         self.panel(StatusLine).show(trace, now, self.clock)
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else

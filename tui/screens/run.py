@@ -255,13 +255,20 @@ class RunScreen(Screen):
             found = self._found[kind] = self.query_one(kind)
         return found
 
-    def draw(self) -> None:
+    def next_frame(self) -> float | None:
+        """Advance the clock; the time to draw, or None when nothing this screen shows can have changed."""
         self.clock.tick()
         now = self.clock.now
         state = (now, getattr(self.clock, "speed", None), getattr(self.clock, "playing", None), self.size)
         if state == self._drawn and not self._dirty:
-            return
+            return None
         self._drawn, self._dirty = state, False
+        return now
+
+    def draw(self) -> None:
+        now = self.next_frame()
+        if now is None:
+            return
         trace = self.trace
         reach = trace.duration if self.replaying else None
         timeline = self.panel(Timeline)
