@@ -25,6 +25,13 @@ BENCHMARKS = (
     ("bench_startup", "start-up"),
 )
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+HISTORY = "## History"  # a hand-kept section at the end of RESULTS.md (figures before and after fixes): kept
+
+
+def kept_history() -> str:
+    """The previous RESULTS.md's history section, carried over to the new one."""
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    return "\n" + old[old.index(HISTORY):] if HISTORY in old else ""
 
 
 def run_one(module: str, quick: bool) -> tuple[list[Row], float]:
@@ -76,7 +83,7 @@ def write(rows: list[Row], info: dict, quick: bool, took: dict[str, float], only
         lines.append(f"| {cell(row.figure)} | {cell(row.value)} | {cell(row.budget)} | {mark} | {cell(row.note)} |")
     lines += ["", "## time each benchmark took", ""]
     lines += [f"- {name}: {seconds:.0f} s" for name, seconds in took.items()]
-    RESULTS.write_text("\n".join(lines) + "\n")
+    RESULTS.write_text("\n".join(lines) + "\n" + kept_history())
 
 
 def main() -> int:
