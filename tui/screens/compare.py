@@ -23,7 +23,7 @@ from textual.widgets import Footer, Static
 from tui import lessons
 from tui.model import Trace, Variant
 from tui.screens import help as help_screen
-from tui.screens.run import FRAME_S, MIN_SIZE, SLOW_EVERY, RunScreen
+from tui.screens.run import FRAME_S, SLOW_EVERY, RunScreen
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -135,13 +135,7 @@ class CompareScreen(RunScreen):
         self.draw()
 
     def _fit(self, width: int, height: int) -> None:
-        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.set_class(small, "-too-small")
-        if small:
-            self.query_one("#too-small", Static).update(
-                f"concviz needs at least {MIN_SIZE[0]} x {MIN_SIZE[1]} cells; this terminal is {width} x {height}.\n"
-                "Make it larger: the run goes on meanwhile.\n\nq quits, h goes home"
-            )
+        self._fit_terminal(width, height)
         self.label_width = 30 if width >= 110 else 22
         self.tall = height >= TALL
         self.query_one(LessonPanel).watch = self._watch_line() if self.tall else ""  # short: the figures first

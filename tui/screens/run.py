@@ -177,7 +177,8 @@ class RunScreen(Screen):
         self._fit(event.size.width, event.size.height)
         self._dirty = True
 
-    def _fit(self, width: int, height: int) -> None:
+    def _fit_terminal(self, width: int, height: int) -> None:
+        """Below the smallest usable size, say so instead of drawing (the run goes on meanwhile)."""
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.set_class(small, "-too-small")
         if small:
@@ -185,6 +186,9 @@ class RunScreen(Screen):
                 f"concviz needs at least {MIN_SIZE[0]} x {MIN_SIZE[1]} cells; this terminal is {width} x {height}.\n"
                 "Make it larger: the run goes on meanwhile.\n\nq quits, h goes home"
             )
+
+    def _fit(self, width: int, height: int) -> None:
+        self._fit_terminal(width, height)
         timeline = self.query_one(Timeline)
         timeline.label_width = 30 if width >= 110 else 22
         for footer in self.query(Footer):
