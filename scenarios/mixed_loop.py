@@ -55,8 +55,7 @@ async def job(i, n, model, pool):
         return heavy(n)  # runs on the loop's own thread: no other task runs until it returns
     loop = asyncio.get_running_loop()
     work = loop.run_in_executor(pool, heavy_job, i, n, "thread" if model == "threads" else "process")
-    work._concviz_wait = True  # concviz: this task waits for a pool worker, not for I/O
-    return await work
+    return await probe.waits(work)  # this task waits for a pool worker, not for I/O
 
 
 async def service(model, jobs, n, every_s, pool):

@@ -234,10 +234,6 @@ def task(name: str, kind: str = "thread", state: str = "cpu") -> Task:
     return Task(name, kind, state)
 
 
-def current() -> Task | None:
-    return getattr(_tls, "task", None)
-
-
 @contextmanager
 def waiting(state: str = "io"):
     """The current task waits (``io`` for sleep or network, ``wait`` for another task), then runs again."""

@@ -8,8 +8,8 @@ from rich.text import Text
 
 from tui.interpreter import describe
 from tui.lessons import fmt_s
+from tui.model import BASE_STATES
 
-SHOWN_STATES = ("queued", "startup", "cpu", "gil_wait", "core_wait", "io", "wait", "lock_wait", "lock_hold")
 
 
 def render(summary: dict) -> Group:
@@ -20,7 +20,7 @@ def render(summary: dict) -> Group:
     tasks.add_column("kind")
     tasks.add_column("start", justify="right")
     tasks.add_column("end", justify="right")
-    states = [s for s in SHOWN_STATES if any(s in t["states"] for t in summary["tasks"])]
+    states = [s for s in BASE_STATES if any(s in t["states"] for t in summary["tasks"])]
     for state in states:
         tasks.add_column(state, justify="right")
     rows = summary["tasks"]

@@ -87,7 +87,8 @@ class Session:
         self.proc: subprocess.Popen | None = None
         self._cancel_reason: str | None = None
         self._stderr_tail = bytearray()
-        self._tids: set[tuple[int, int]] = set()
+        self._tid_of: dict[tuple[int, int], int] = {}  # (pid, task) -> the thread it runs on (BIND records)
+        self._running: set[tuple[int, int]] = set()  # (pid, tid) of threads inside a cpu stretch right now
         self._sampler: _Sampler | None = None
 
     def meta(self) -> dict:
@@ -245,12 +246,21 @@ class Session:
     # -------------------------------------------------------------------------------------- sampling
 
     def _watch_threads(self, records: list) -> None:
-        """Threads to read scheduler counters of, and processes to sample, as soon as the stream names them."""
+        """Which threads are inside a cpu stretch now (only those are worth a look at their scheduler counters:
+        the model splits nothing else live), and processes to sample, as soon as the stream names them."""
         pids = set()
-        for rec in records:
-            pids.add(rec[0])
-            if rec[1] == wire.BIND:
-                self._tids.add((rec[0], rec[5]))
+        cpu = wire.STATE_CODE["cpu"]
+        for pid, typ, a, _, task, _, y, _, _ in records:
+            pids.add(pid)
+            if typ == wire.BIND:
+                self._tid_of[(pid, task)] = y
+            elif typ == wire.STATE or typ == wire.END:
+                tid = self._tid_of.get((pid, task))
+                if tid is not None:
+                    if typ == wire.STATE and a == cpu:
+                        self._running.add((pid, tid))
+                    else:
+                        self._running.discard((pid, tid))
         if self._sampler is not None:
             for pid in pids:
                 self._sampler.watch(pid)
@@ -263,7 +273,7 @@ class Session:
         if sample is not None:
             batch.samples.append(sample)
         gone = []
-        for pid, tid in self._tids:
+        for pid, tid in self._running:
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
                     on_cpu, run_queue, _ = f.read().split()
@@ -271,7 +281,7 @@ class Session:
                 gone.append((pid, tid))
                 continue
             batch.thread_samples.append((pid, tid, t_ns, int(on_cpu), int(run_queue)))
-        self._tids.difference_update(gone)
+        self._running.difference_update(gone)
 
 
 class _Sampler:
