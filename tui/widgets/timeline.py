@@ -144,7 +144,13 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
+        self._regroup()
+
+    def _regroup(self) -> None:
+        """Group again for new room, and repaint every line (not only those that changed: all rows moved)."""
         self._group()
+        self._drawn_layout = None
+        self.refresh()
 
     def _group(self) -> None:
         lanes = self.trace.ordered_lanes(self.now, self.variant)
@@ -169,7 +175,7 @@ class Timeline(ScrollView, can_focus=True):
             return self._geometry
         region = self.scrollable_content_region
         if region.height != getattr(self, "_grouped_for", region.height):
-            self._group()  # the room changed without a resize reaching us (a neighbour's layout): regroup
+            self._regroup()  # the room changed without a resize reaching us (a neighbour's layout)
         width = region.width
         n = max(width - self.label_width - 1, 1)
         t0, t1 = self.fixed_window if self.fixed_window is not None else \
