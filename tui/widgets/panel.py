@@ -21,9 +21,18 @@ class TextPanel(Static):
             return
         self._shown = text
         self.update(text, layout=False)
+        self._check_height()
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._check_height()  # the same text at a new width may take another number of lines
+
+    def _check_height(self) -> None:
+        """Lay the screen out again only when the text's height changed (wrapped lesson text is always wider
+        than the panel: its height is what counts); before the panel has a width, always."""
         width = self.content_region.width
-        height = (width, self._lines(text, width))
-        if height != self._height:  # wrapped lesson text is always wider than the panel: its height is what counts
+        height = (width, self._lines(self._shown, width)) if width > 0 else None
+        if height is None or height != self._height:
             self._height = height
             self.refresh(layout=True)
 
