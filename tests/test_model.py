@@ -578,3 +578,32 @@ def test_lane_states_kept_totals_answer_like_a_fresh_count_forwards_and_back():
                 assert kept.keys() == fresh.keys(), (name, lane.name, now)
                 for state, seconds in fresh.items():
                     assert kept[state] == pytest.approx(seconds, abs=1e-9), (name, lane.name, now, state)
+
+
+def test_touched_since_lists_each_changed_lane_once_per_read():
+    b = TraceBuilder().hello().task(1, "a", 0.0).task(2, "b", 0.0).state(1, "io", 0.1).state(1, "cpu", 0.2)
+    trace = Trace()
+    trace.apply(b.records)
+    lanes, index, epoch = trace.touched_since(0, 0)
+    assert [lane.name for lane in lanes] == ["a", "b"]  # lane a changed three times: listed once
+    assert trace.touched_since(index, epoch)[0] == []
+    trace.apply(TraceBuilder().state(2, "io", 0.3).state(2, "cpu", 0.4).end(1, 0.5).records)
+    lanes, index, epoch = trace.touched_since(index, epoch)
+    assert [lane.name for lane in lanes] == ["b", "a"]
+
+
+def test_touched_since_says_when_the_log_started_afresh():
+    trace = Trace()
+    trace.apply(TraceBuilder().hello().task(1, "a", 0.0).records)
+    _, index, epoch = trace.touched_since(0, 0)
+    builder = TraceBuilder()
+    for k in range(100_010):  # one lane read after every change: more entries than the log keeps
+        builder.state(1, "io" if k % 2 else "cpu", 0.001 * k)
+    for record in builder.records:
+        trace.apply([record])
+        lanes, index, new_epoch = trace.touched_since(index, epoch)
+        if lanes is None:
+            break
+    assert lanes is None and new_epoch == epoch + 1
+    trace.apply(TraceBuilder().state(1, "io", 200.0).records)
+    assert trace.touched_since(index, new_epoch)[0] == [trace.lanes[(100, 1)]]

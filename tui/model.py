@@ -74,6 +74,7 @@ class Lane:
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
     nested: bool = False  # took a traced lock while holding another: its lock spans overlap
     prefix: tuple | None = None  # (t, state seconds up to t): what lane_states need not add up again
+    touch: int = -1  # its latest place in Trace.touched (-1: none)
 
     def state_at(self, now: float) -> str:
         """The state shown in the lane's label at ``now``."""
@@ -200,6 +201,9 @@ class Trace:
         self._names: dict[tuple[int, int, int], str] = {}
         self._counter_names: dict[tuple[int, int], str] = {}
         self._lane_by_tid: dict[tuple[int, int], Lane] = {}
+        self.touched: list[Lane] = []  # lanes in the order records changed them (read with ``touched_since``)
+        self.touch_epoch = 0  # bumped when ``touched`` is started afresh: readers start again too
+        self._touch_mark = 0  # len(touched) at the latest read: a lane already listed after it is not listed again
 
     # ------------------------------------------------------------------------------------------ feeding
 
@@ -263,6 +267,7 @@ class Trace:
             lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
                         variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
             self.lanes[lane.key] = lane
+            self._touch(lane)
         elif typ == wire.BIND:
             lane = self.lanes.get((pid, ident))
             if lane is not None:
@@ -271,6 +276,7 @@ class Trace:
         elif typ == wire.END:
             lane = self.lanes.get((pid, ident))
             if lane is not None:
+                self._touch(lane)
                 self._close(lane, t, y, z)
                 lane.end = t
         elif typ == wire.LOCK:
@@ -308,7 +314,30 @@ class Trace:
             else:
                 self.info[key] = value
 
+    def _touch(self, lane: Lane) -> None:
+        if lane.touch < self._touch_mark:
+            lane.touch = len(self.touched)
+            self.touched.append(lane)
+
+    def touched_since(self, index: int, epoch: int) -> tuple[list[Lane] | None, int, int]:
+        """The lanes records changed since a reader's last call (``index``, ``epoch``: what that call returned;
+        0, 0 at first): ``(lanes, index, epoch)``, lanes None when the log was started afresh meanwhile (read
+        everything again). A lane changed several times between two reads is listed once or a few times."""
+        if epoch != self.touch_epoch:
+            return None, len(self.touched), self.touch_epoch
+        if len(self.touched) > 4 * len(self.lanes) + 100_000:  # long live runs: keep the log bounded
+            for lane in self.touched:
+                lane.touch = -1
+            self.touched.clear()
+            self.touch_epoch += 1
+            self._touch_mark = 0
+            return None, 0, self.touch_epoch
+        n = self._touch_mark = len(self.touched)
+        return self.touched[index:n], n, epoch
+
     def _state(self, lane: Lane, t: float, state: str, on_cpu: int, run_queue: int) -> None:
+        if lane.touch < self._touch_mark:
+            self._touch(lane)
         self._close(lane, t, on_cpu, run_queue)
         seg = Segment(t, state, start_cpu=(on_cpu, run_queue) if on_cpu >= 0 else None)
         lane.segments.append(seg)
@@ -352,6 +381,7 @@ class Trace:
         seg = lane.segments[-1]
         if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
             seg.split = self._split(lane, seg, self.seconds(t_ns), on_cpu, run_queue)
+            self._touch(lane)
 
     def _lock_event(self, pid: int, typ: int, lock_id: int, task: int, t: float, gave_up: int) -> None:
         lock = self.locks.get((pid, lock_id)) or self.locks.get((self.root_pid, lock_id))
@@ -359,6 +389,8 @@ class Trace:
             lock = self.locks[(pid, lock_id)] = LockTrace(f"lock {lock_id}")
         key = (pid, task)
         lane = self.lanes.get(key)
+        if lane is not None and lane.touch < self._touch_mark:
+            self._touch(lane)
         if typ == wire.LOCK_REQUEST:
             hold = Hold(key, t)
             if len(lock.holds) < MAX_HOLDS:
