@@ -524,6 +524,16 @@ class Trace:
         """The dominant state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive),
         and for each cell whether a traced lock was acquired in it."""
         width = (t1 - t0) / n
+        states = _dither(self.cell_times(lane, t0, t1, n, now))
+        marked = [False] * n
+        for m in lane.marks[bisect.bisect_left(lane.marks, t0):bisect.bisect_left(lane.marks, min(t1, now))]:
+            marked[min(int((m - t0) / width), n - 1)] = True
+        return states, marked
+
+    def cell_times(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> list[dict | None]:
+        """Seconds per state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive);
+        a lock span weighs a little more than the base state under it, so that it wins a cell it fills."""
+        width = (t1 - t0) / n
         times: list[dict | None] = [None] * n  # a cell's times by state, made only where the lane has some
         end = min(lane.end if lane.end is not None else now, now)
         i = max(bisect.bisect_right(lane.starts, t0) - 1, 0)
@@ -543,11 +553,7 @@ class Trace:
             waited, held = lane.folded[b]
             _spread(times, t0, width, b * FOLD_S, (b + 1) * FOLD_S,
                     (("lock_wait", waited / FOLD_S), ("lock_hold", held / FOLD_S)))
-        states = _dither(times)
-        marked = [False] * n
-        for m in lane.marks[bisect.bisect_left(lane.marks, t0):bisect.bisect_left(lane.marks, min(t1, now))]:
-            marked[min(int((m - t0) / width), n - 1)] = True
-        return states, marked
+        return times
 
     def lock_stats(self, now: float | None = None) -> list[LockStats]:
         """Each lock's statistics as they stood at ``now``."""
@@ -710,30 +716,35 @@ def _spread(times: list[dict | None], t0: float, width: float, s0: float, s1: fl
 SPLIT_STATES = frozenset(("cpu", "gil_wait", "core_wait", "wait"))
 
 
-def _dither(times: list[dict | None]) -> list[str | None]:
+def _dither(times: list[dict | None], carry: dict | None = None, carries: list | None = None) -> list[str | None]:
     """The state to draw in each cell. A cell goes to its dominant state; where that is one of a cpu stretch's
     parts (running, waiting for the GIL or for a core), consecutive cells share those parts in proportion to
     their times (error diffusion), so a thread that ran a third of the time is drawn a third in ``cpu``, not
-    all in its largest part. At this resolution that is the truth: the GIL changes hands every 5 ms."""
+    all in its largest part. At this resolution that is the truth: the GIL changes hands every 5 ms.
+
+    ``carry``: what the cells before ``times`` left over (to go on from a cell); ``carries``: a list to which the
+    leftover after each cell is appended (None where nothing is left over)."""
     out: list[str | None] = []
-    carry: dict[str, float] = {}
+    carry = dict(carry) if carry else {}
     for cell in times:
         if not cell:
             out.append(None)
             carry.clear()
-            continue
-        top = max(cell, key=cell.get)
-        parts = {k: v for k, v in cell.items() if k in SPLIT_STATES}
-        total = sum(parts.values())
-        if top not in SPLIT_STATES or len(parts) < 2 or total <= 0:
-            out.append(top)
-            carry.clear()
-            continue
-        for k, v in parts.items():
-            carry[k] = carry.get(k, 0.0) + v / total
-        pick = max(carry, key=carry.get)
-        carry[pick] -= 1.0
-        out.append(pick)
+        else:
+            top = max(cell, key=cell.get)
+            parts = {k: v for k, v in cell.items() if k in SPLIT_STATES}
+            total = sum(parts.values())
+            if top not in SPLIT_STATES or len(parts) < 2 or total <= 0:
+                out.append(top)
+                carry.clear()
+            else:
+                for k, v in parts.items():
+                    carry[k] = carry.get(k, 0.0) + v / total
+                pick = max(carry, key=carry.get)
+                carry[pick] -= 1.0
+                out.append(pick)
+        if carries is not None:
+            carries.append(dict(carry) if carry else None)
     return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections import Counter
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,7 +21,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.model import BASE_STATES, Lane, Trace
+from tui.dense import Density
+from tui.model import Lane, Trace
 from tui.widgets.palette import STATE_COLOURS, STATE_LABELS, state_style
 
 WINDOW_S = 20.0  # a run longer than this scrolls: the last WINDOW_S seconds are shown
@@ -36,7 +36,7 @@ AXIS = Style(color="#8b949e")
 NOW = Style(color="#f0f6fc", bold=True)
 LABEL = Style(color="#c9d1d9")
 DIM = Style(color="#6e7681")
-_RANK = {s: i for i, s in enumerate(BASE_STATES)}
+HEADROOM = 1.25  # while lanes still arrive, dense rows leave room for this many times as many before regrouping
 
 
 def visible_window(now: float, reach: float, window_s: float = WINDOW_S, ncols: int = 100) -> tuple[float, float]:
@@ -95,7 +95,8 @@ class Timeline(ScrollView, can_focus=True):
         self.row_height = 1
         self._strips: dict[tuple, Strip] = {}
         self._cells: dict[tuple, LaneCells] = {}  # lane key -> its cells at the last window drawn
-        self._dense: dict[tuple, DenseRow] = {}  # a dense row's lane keys -> its per-column counts
+        self._density: Density | None = None  # the dense rows, kept up to date by what changed
+        self._arrivals = (0, 0.0)  # (lanes, when the last of them arrived): dense rows regroup once they stop
         self._geometry: tuple[int, int, float, float] | None = None  # (width, ncols, t0, t1) while drawing
         self._lines: dict[int, Strip] = {}  # what each line of the view showed when last drawn
         self._drawn_layout: tuple | None = None  # the sizes, scroll and geometry those lines were drawn at
@@ -109,7 +110,7 @@ class Timeline(ScrollView, can_focus=True):
         if trace is not self.trace:
             self._strips.clear()
             self._cells.clear()
-            self._dense.clear()
+            self._density = None
         self.trace, self.now, self.reach = trace, now, now if reach is None else reach
         self.fixed_window, self.variant = window, variant
         self._group()
@@ -157,7 +158,7 @@ class Timeline(ScrollView, can_focus=True):
         region = self.scrollable_content_region
         self._grouped_for = region.height
         room = region.height - 1  # under the axis
-        per_row = max(math.ceil(len(lanes) / max(room, 1)), 1) if self.dense else 1
+        per_row = self._dense_rows(lanes, room) if self.dense and len(lanes) > max(room, 1) else 1
         self.rows = [lanes[i : i + per_row] for i in range(0, len(lanes), per_row)]
         self.row_height = 2 if 0 < 2 * len(self.rows) <= room else 1  # a blank line between lanes when they fit
         # rows that fit: the whole viewport (the same size frame after frame: no layout pass as lanes arrive)
@@ -165,8 +166,34 @@ class Timeline(ScrollView, can_focus=True):
         self.virtual_size = Size(region.width or self.size.width, height)
         if len(self._strips) > 4096:
             self._strips.clear()
-        if len(self._dense) > 2 * len(self.rows) + 64:
-            self._dense.clear()  # rows regrouped as lanes arrived
+
+    def _dense_rows(self, lanes: list[Lane], room: int) -> int:
+        """How many lanes share a row, with the dense rows brought up to date. Exactly as many as fill the rows
+        once the lanes stopped arriving; while they still arrive, room for a quarter more, so that the rows are
+        not regrouped (everything added up again) every few lanes."""
+        need = math.ceil(len(lanes) / max(room, 1))
+        density = self._density
+        if len(lanes) != self._arrivals[0]:
+            self._arrivals = (len(lanes), self.now)
+        settled = not self._live_view() or self.now - self._arrivals[1] > 1.0
+        if density is None or need > density.per_row or (settled and need != density.per_row):
+            per_row = need if settled else math.ceil(len(lanes) * HEADROOM / max(room, 1))
+        else:
+            per_row = density.per_row
+        self._use_density(lanes, per_row)
+        return per_row
+
+    def _use_density(self, lanes: list[Lane], per_row: int) -> None:
+        """Bring the dense rows of ``per_row`` lanes each up to date (made afresh for another grouping)."""
+        density = self._density
+        if density is None or density.trace is not self.trace or density.variant != self.variant \
+                or density.per_row != per_row or not density.sync(lanes):  # not in order: a late, earlier lane
+            density = self._density = Density(self.trace, per_row, self.variant)
+            density.sync(lanes)
+
+    def _live_view(self) -> bool:
+        """Whether lanes may still arrive: a live run's view (a replay or a frozen trace knows all its lanes)."""
+        return self.fixed_window is None and self.trace.ended is None and self.trace.exit is None
 
     def _measure(self) -> tuple[int, int, float, float]:
         """(width, cells, t0, t1): what every line of one frame shares (asking the screen for the widget's region
@@ -217,7 +244,12 @@ class Timeline(ScrollView, can_focus=True):
         row, gap = divmod(line, self.row_height)
         if gap or row >= len(self.rows):
             return Strip.blank(width)
-        return self._row(self.rows[row], width)
+        return self._row_strip(row, width)
+
+    def _row_strip(self, index: int, width: int) -> Strip:
+        """Row ``index``: one lane, or several drawn as one (dense)."""
+        lanes = self.rows[index]
+        return self._row(lanes, width) if len(lanes) == 1 else self._dense_row(index, lanes, width)
 
     def _axis(self, width: int) -> Strip:
         t0, t1 = self.window
@@ -244,33 +276,33 @@ class Timeline(ScrollView, can_focus=True):
     def _row(self, lanes: list[Lane], width: int) -> Strip:
         _, n, t0, t1 = self._measure()
         now = self.now
-        settled = tuple(min(now, lane.end) if lane.end is not None and lane.end <= now else None for lane in lanes)
-        cells = None
-        if all(s is not None for s in settled):
-            frozen = settled  # every lane of the row ended: its row cannot change any more at this window
-        elif len(lanes) == 1:  # a live lane's row changes when its cells or its state do, not every frame
-            cells = self._lane_cells(lanes[0], t0, t1, n)
-            frozen = (cells.serial, cells.version, lanes[0].state_at(now))
-        else:
-            frozen = now
-        key = (tuple(lane.key for lane in lanes), width, t0, t1, n, frozen)
+        lane = lanes[0]
+        if lane.end is not None and lane.end <= now:
+            cells, frozen = None, min(now, lane.end)  # the lane ended: its row cannot change any more here
+        else:  # a live lane's row changes when its cells or its state do, not every frame
+            cells = self._lane_cells(lane, t0, t1, n)
+            frozen = (cells.serial, cells.version, lane.state_at(now))
+        key = (lane.key, width, t0, t1, n, frozen)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._draw_row(lanes, t0, t1, n, width, cells)
+            states, marks = (cells or self._lane_cells(lane, t0, t1, n)).cells
+            strip = self._strips[key] = self._strip(lane.name, lane.state_at(now), states, marks, width)
         return strip
 
-    def _draw_row(self, lanes: list[Lane], t0: float, t1: float, n: int, width: int,
-                  cells: LaneCells | None = None) -> Strip:
-        now = self.now
-        if len(lanes) == 1:
-            lane = lanes[0]
-            states, marks = (cells or self._lane_cells(lane, t0, t1, n)).cells
-            name, label_state = lane.name, lane.state_at(now)
-        else:
-            states, marks = self._dense_cells(lanes, t0, t1, n)
-            name = f"{lanes[0].name} +{len(lanes) - 1}"
-            label_state = _most_common(lane.state_at(now) for lane in lanes)
-        segments = _label(name, label_state, self.label_width)
+    def _dense_row(self, index: int, lanes: list[Lane], width: int) -> Strip:
+        """Row ``index`` of the dense rows: its cells from the rows kept up to date (tui/dense.py)."""
+        _, n, t0, t1 = self._measure()
+        row = self._density.rows[index]
+        states, marks = row.cells(t0, t1, n, self.now)
+        name, state = f"{lanes[0].name} +{len(lanes) - 1}", row.state_at(self.now)
+        key = (id(self._density), index, row.version, name, state, width, t0, t1, n)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._strip(name, state, states, marks, width)
+        return strip
+
+    def _strip(self, name: str, state: str, states: list, marks: list, width: int) -> Strip:
+        segments = _label(name, state, self.label_width)
         segments.append(Segment(" "))
         segments.extend(_cells(states, marks))
         return Strip(segments).adjust_cell_length(width)
@@ -280,15 +312,6 @@ class Timeline(ScrollView, can_focus=True):
         if cells is None or not cells.update(self.trace, lane, t0, t1, n, self.now):
             cells = self._cells[lane.key] = LaneCells(self.trace, lane, t0, t1, n, self.now)
         return cells
-
-    def _dense_cells(self, lanes: list[Lane], t0: float, t1: float, n: int) -> tuple[list, list]:
-        keys = tuple(lane.key for lane in lanes)
-        row = self._dense.get(keys)
-        if row is None or row.window != (t0, t1, n):
-            row = self._dense[keys] = DenseRow((t0, t1, n))
-        for lane in lanes:
-            row.count(lane.key, self._lane_cells(lane, t0, t1, n))
-        return row.states(), row.marks()
 
 
 class LaneCells:
@@ -412,53 +435,6 @@ def _open_stretch(lane: Lane, key: tuple) -> tuple | None:
     return first, seg.state, seg
 
 
-class DenseRow:
-    """A dense row's count of each state per column, over its lanes' cells: a lane whose cells changed is counted
-    again from the first cell that changed, so a frame costs the cells that changed, not every lane's every cell."""
-
-    __slots__ = ("window", "_columns", "_marks", "_seen")
-
-    def __init__(self, window: tuple[float, float, int]) -> None:
-        self.window = window
-        n = window[2]
-        self._columns: list[dict[str, int]] = [{} for _ in range(n)]
-        self._marks = [0] * n
-        self._seen: dict[tuple, tuple] = {}  # lane key -> (its LaneCells, version, the states and marks counted)
-
-    def count(self, key: tuple, cells: LaneCells) -> None:
-        seen = self._seen.get(key)
-        if seen is not None and seen[0] is cells and seen[1] == cells.version:
-            return
-        states, marks = cells.cells
-        one_on = seen is not None and seen[0] is cells and seen[1] == cells.version - 1
-        lo, hi = (cells.lo, cells.hi) if one_on else (0, len(states))
-        old_states, old_marks = (seen[2], seen[3]) if seen is not None else (None, None)
-        columns = self._columns
-        for i in range(lo, hi):
-            new = states[i]
-            old = old_states[i] if old_states is not None else None
-            if new != old:
-                if old is not None:
-                    column = columns[i]
-                    column[old] -= 1
-                    if not column[old]:
-                        del column[old]
-                if new is not None:
-                    column = columns[i]
-                    column[new] = column.get(new, 0) + 1
-        if marks is not old_marks:
-            counts = self._marks
-            for i, m in enumerate(marks):
-                counts[i] += m - (old_marks[i] if old_marks is not None else 0)
-        self._seen[key] = (cells, cells.version, states, marks)
-
-    def states(self) -> list[str | None]:
-        return [max(c, key=lambda s: (c[s], -_RANK.get(s, 99))) if c else None for c in self._columns]
-
-    def marks(self) -> list[bool]:
-        return [m > 0 for m in self._marks]
-
-
 def _label(name: str, state: str, width: int) -> list[Segment]:
     name_width = width - STATE_WIDTH - 1
     if len(name) > name_width:
@@ -493,10 +469,3 @@ def _cells(states: list, marks: list) -> list[Segment]:
     if run_len:
         out.append(Segment(" " * run_len, _CELL_STYLES.get(run_state, EMPTY)))
     return out
-
-
-def _most_common(states) -> str:
-    counts = Counter(s for s in states if s)
-    if not counts:
-        return ""
-    return max(counts, key=lambda s: (counts[s], -_RANK.get(s, 99)))

@@ -177,6 +177,8 @@ class VariantLanes(Timeline):
         lanes = self.trace.ordered_lanes(self.now, self.variant)
         room = self.max_rows if self.dense and self.max_rows else len(lanes)
         per_row = max(math.ceil(len(lanes) / max(room, 1)), 1)
+        if per_row > 1:
+            self._use_density(lanes, per_row)
         self.rows = [lanes[i : i + per_row] for i in range(0, len(lanes), per_row)]
         self.row_height = 1
         sample = self.trace.samples[-1] if self.trace.samples else None
@@ -199,7 +201,7 @@ class VariantLanes(Timeline):
             return self._header(width)
         line = y - 1
         if line < len(self.rows):
-            return self._row(self.rows[line], width)
+            return self._row_strip(line, width)
         if line - len(self.rows) < len(self.extras):
             return self._extra(self.extras[line - len(self.rows)], width)
         return Strip.blank(width)
