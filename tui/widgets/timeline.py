@@ -2,7 +2,8 @@
 
 One widget draws every lane with Textual's Line API (``render_line`` returns a cached Strip per row), so a run with
 hundreds of tasks costs one widget, and only the rows on screen are drawn. Row 0 is the time axis and stays put;
-the lanes scroll under it. In dense mode several tasks share a row, which shows the state most of them are in.
+the lanes scroll under it. In dense mode several tasks share a row, which shows in each cell the state its tasks
+spent most of that cell's time in (tui/dense.py keeps those rows up to date by what changed).
 
 Other screens reuse it: ``show(trace, now, window=(t0, t1), variant=...)`` draws one variant of a comparison on a
 time axis shared with its neighbours.
