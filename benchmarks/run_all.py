@@ -19,6 +19,7 @@ BENCHMARKS = (
     ("bench_probe", "probe overhead per scenario"),
     ("bench_probe_calls", "probe cost per call, hot lock"),
     ("bench_pipeline", "event pipeline"),
+    ("bench_latency", "event to pixel"),
     ("bench_ui", "UI cost"),
     ("bench_fidelity", "fidelity"),
     ("bench_scale", "scale"),
