@@ -1,8 +1,10 @@
 """A child that times one workload: ``python -m benchmarks.timed_child plain|probe-off NAME --seed N --params J``.
 
 ``plain`` runs the guide's code (benchmarks.guide), ``probe-off`` the scenario module with the probe inactive
-(no event pipe: every probe call is a no-op). Both start like the real child (the catalog imported, the seed set),
-then time ``run`` alone and print one line ``TIMED {"wall_s": .., "cpu_s": ..}`` on stderr.
+(no event pipe: every probe call is a no-op). Both start like the real child (``scenarios.__main__.find``: the
+scenario's own module imported, nothing else; the seed set), so what ``run`` imports on its way (e.g.
+``concurrent.futures.process``) costs the same in all three; then time ``run`` alone and print one line
+``TIMED {"wall_s": .., "cpu_s": ..}`` on stderr.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ def main(argv: list[str]) -> int:
     seed = int(argv[argv.index("--seed") + 1])
     params = json.loads(argv[argv.index("--params") + 1])
 
-    from scenarios import catalog, seeding
+    from scenarios import seeding
+    from scenarios.__main__ import find
 
-    scenario = catalog.get(name)
+    scenario = find(name)
     params = scenario.resolve(params)
     seeding.seed(seed)
     if mode == "plain":

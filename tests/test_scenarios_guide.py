@@ -361,3 +361,52 @@ def test_cli_refuses_an_out_of_range_value_in_one_line():
                           text=True, timeout=30)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "jobs takes a whole number from 1 to 50" in done.stderr
+
+
+# ------------------------------------------------------------------------------------- the child's entry point
+
+
+def child(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "CONCVIZ_EVENTS_FD"}
+    return subprocess.run([sys.executable, "-m", "scenarios", *args], capture_output=True, text=True, timeout=60,
+                          env=env)
+
+
+@pytest.mark.parametrize("name", GUIDE_SCENARIOS + ("cpu-speedup", "threads-download"))
+def test_the_child_imports_only_the_scenario_it_runs(name):
+    """Not the whole catalog: the other scenarios' imports would cost every run's start-up and every fork."""
+    code = ("import sys; from scenarios.__main__ import find; s = find(sys.argv[1]); "
+            "print(s.name, s.module, *sorted(m for m in sys.modules if m.startswith('scenarios.')))")
+    done = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    found, module, *loaded = done.stdout.split()
+    assert (found, module) == (name, catalog.get(name).module)
+    others = {s.module for s in catalog.scenarios().values()} - {module}
+    assert module in loaded and not others & set(loaded)
+
+
+@pytest.mark.parametrize("args, says", [
+    (("no-such-scenario",), "unknown scenario 'no-such-scenario': choose one of"),
+    (("probe",), "unknown scenario 'probe'"),  # a module of the package, not a scenario
+    (("a.b",), "unknown scenario 'a.b'"),
+    (("cpu-processes", "--params", '{"n": 0}'), "n=0 is out of range"),
+    (("cpu-processes", "--params", '{"size": 1}'), "unknown parameter 'size' for cpu-processes"),
+    (("cpu-processes", "--params", "{n: 1}"), "--params is not JSON"),
+    (("cpu-processes", "--params", "[1]"), "--params takes a JSON object"),
+])
+def test_the_child_refuses_bad_input_in_one_line(args, says):
+    done = child(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and says in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_a_run_without_traced_locks_is_not_calibrated_for_them(processes):
+    """The lock-tracing calibration (after the run's end) is only for runs that made a traced lock."""
+    assert "lock_tracing_us" not in processes.info
+
+
+@pytest.mark.e2e
+def test_a_run_with_a_traced_lock_is_calibrated_for_it():
+    trace = run("threads-download", tasks=2, min_s=0.01, max_s=0.02)
+    assert trace.info["lock_tracing_us"] > 0
