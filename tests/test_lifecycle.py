@@ -209,3 +209,21 @@ async def test_resizing_to_40x12_and_back_keeps_a_live_run_going():
         assert screen.session.proc.poll() is None
         await pilot.press("q")
     wait_until(lambda: not group_members(pgid), what="the run to end with the app")
+
+
+def test_the_sampler_finds_grandchildren_and_leaves_many_threads_to_psutil():
+    from tui.session import descendants
+
+    code = ("import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            "print(p.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        grandchild = int(parent.stdout.readline())
+        found = descendants(os.getpid())
+        assert parent.pid in found and grandchild in found
+        assert descendants(parent.pid) == [grandchild]
+        assert descendants(parent.pid, most_threads=1) is None  # two threads in the tree: more than allowed
+    finally:
+        for proc in psutil.Process(parent.pid).children(recursive=True) + [psutil.Process(parent.pid)]:
+            proc.kill()
+        parent.wait()

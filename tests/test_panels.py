@@ -7,6 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.app import App
+from textual.geometry import Region
+from textual.visual import Visual, visualize
+from textual.widgets import Static
 
 from tests import fixtures
 from tui import lessons, tracefile
@@ -18,6 +23,7 @@ from tui.widgets.inflight import InFlightPanel, describe_flight, flight_strip
 from tui.widgets.lag import LoopLagPanel, describe_lag, gap_cells, silences
 from tui.widgets.latency import LatencyPanel, describe_latency
 from tui.widgets.notices import NoticeBar, notices
+from tui.widgets.panel import TextPanel
 from tui.widgets.status import StatusLine
 from tui.widgets.strips import BARS, log_level, series_cells
 
@@ -195,3 +201,76 @@ async def test_a_run_screen_mounts_its_scenarios_panel():
         screen = app.screen
         assert isinstance(screen, RunScreen) and isinstance(screen.extra, LoopLagPanel)
         assert "beats of" in str(screen.extra.render())
+
+
+# ------------------------------------------------------------------------------------------------ text panels
+
+
+class TwoPanels(App):
+    """A text panel beside a plain Static with the same styles: the reference for how the text must look."""
+
+    CSS = "TextPanel, Static.reference { height: auto; width: 40; padding: 0 1; border: round #8b949e; }"
+
+    def compose(self):
+        yield TextPanel(id="panel")
+        yield Static(id="reference", classes="reference")
+
+
+def styled(*lines: str) -> Text:
+    out = Text()
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        out.append(line[:4], style="bold #3fb950")
+        out.append(line[4:])
+    return out
+
+
+async def drawn_alike(app: TwoPanels, pilot, text: Text) -> None:
+    panel, reference = app.query_one("#panel", TextPanel), app.query_one("#reference", Static)
+    panel.show_text(text)
+    reference.update(text)
+    await pilot.pause()
+    assert panel.outer_size == reference.outer_size
+    whole = Region(0, 0, *panel.outer_size)
+    assert panel.render_lines(whole) == reference.render_lines(whole)
+
+
+async def test_a_text_panel_draws_line_by_line_what_a_static_draws_whole():
+    long = "a line long enough to wrap at this panel's width, twice over at least, surely"
+    async with TwoPanels().run_test(size=(100, 30)) as pilot:
+        await drawn_alike(app := pilot.app, pilot, styled("core 0  50%", "", "legend", long, "peak"))
+        await drawn_alike(app, pilot, styled("core 0  70%", "", "legend", long, "peak"))  # one line changed
+        await drawn_alike(app, pilot, styled("core 0  70%", "", "legend", long + " and more, on", "peak"))
+        await drawn_alike(app, pilot, styled("core 0  70%", "legend", "peak", ""))  # fewer lines, a blank last
+        await drawn_alike(app, pilot, Text("nothing yet", style="#8b949e"))
+        odd = Text.assemble(("named", "bold red"), "\n", ("default", "default"), "\nafter\ta tab")
+        await drawn_alike(app, pilot, odd)  # left to Textual
+
+
+async def test_a_text_panel_repaints_only_the_lines_that_changed():
+    async with TwoPanels().run_test(size=(100, 30)) as pilot:
+        panel = pilot.app.query_one("#panel", TextPanel)
+        panel.show_text(styled("core 0  50%", "core 1  20%", "legend", "peak"))
+        await pilot.pause()
+        asked: list[int] = []
+        drawn_line = panel.render_line
+        panel.render_line = lambda y: asked.append(y) or drawn_line(y)
+        panel.show_text(styled("core 0  50%", "core 1  25%", "legend", "peak"))
+        await pilot.pause()
+        assert asked == [1]
+
+
+@pytest.mark.parametrize("name", ["threads-download", "futures", "mixed-loop", "async-fetch", "cpu-processes"])
+async def test_the_run_screens_panels_draw_as_textual_draws_their_text(name):
+    """Every text panel of a recorded run, line by line, against Textual drawing the panel's whole text."""
+    trace = recorded(name)
+    app = make_app(replay=trace, playing=False, start_at=trace.duration * 0.8)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        panels = [panel for panel in app.screen.query(TextPanel) if panel.display and panel.size.area]
+        assert len(panels) >= 4
+        for panel in panels:
+            width, height = panel.size
+            whole = Visual.to_strips(panel, visualize(panel, panel.render()), width, height, panel.visual_style)
+            assert [panel.render_line(y) for y in range(len(whole))] == whole, type(panel).__name__

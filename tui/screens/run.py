@@ -288,8 +288,7 @@ class RunScreen(Screen):
             self.panel(LockPanel).show(trace, now)
             self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
             self.panel(LessonPanel).show(trace, now)
-            for bar in self.query(NoticeBar):
-                bar.show(trace, now)
+            self.panel(NoticeBar).show(trace, now)
             if self.extra is not None and hasattr(self.extra, "show"):
                 self.extra.show(trace, now, window=timeline.window)
         self._frame += 1
