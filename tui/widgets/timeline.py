@@ -101,6 +101,7 @@ class Timeline(ScrollView, can_focus=True):
         self._geometry: tuple[int, int, float, float] | None = None  # (width, ncols, t0, t1) while drawing
         self._lines: dict[int, Strip] = {}  # what each line of the view showed when last drawn
         self._drawn_layout: tuple | None = None  # the sizes, scroll and geometry those lines were drawn at
+        self._fresh: tuple[tuple | None, dict[int, Strip]] = (None, {})  # the lines the last frame drew, to paint
 
     # ------------------------------------------------------------------------------------------ feeding
 
@@ -129,9 +130,11 @@ class Timeline(ScrollView, can_focus=True):
             return
         self._geometry = layout[-1]
         try:
-            changed = [y for y in range(height) if self._line(y) != self._lines.get(y)]
+            lines = {y: self._line(y) for y in range(height)}
         finally:
             self._geometry = None
+        changed = [y for y, strip in lines.items() if strip != self._lines.get(y)]
+        self._fresh = (layout, lines)  # render_line takes them from here rather than drawing them again
         regions, width = [], max(self.virtual_size.width, self.size.width)
         for y in changed:
             if regions and regions[-1].bottom == y:
@@ -233,7 +236,13 @@ class Timeline(ScrollView, can_focus=True):
     # ------------------------------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
-        strip = self._lines[y] = self._line(y)
+        layout, lines = self._fresh
+        if y in lines and layout == (self.size, self.scroll_offset, self.virtual_size, self.row_height,
+                                     len(self.rows), self._geometry):
+            strip = lines[y]
+        else:
+            strip = self._line(y)
+        self._lines[y] = strip
         return strip
 
     def _line(self, y: int) -> Strip:
