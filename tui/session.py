@@ -1,8 +1,9 @@
 """The session: start a scenario's child process, read its events, sample the machine, feed a trace model.
 
-One thread runs ``Session.pump``: a selector over the event pipe and the child's stdout and stderr, with a psutil
-look at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``Batch`` about ten times a
-second; the UI applies batches to its model on its own thread, headless mode applies them directly.
+One thread runs ``Session.pump``: a selector over the event pipe and the child's stdout and stderr, with a look
+at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``Batch``: events and output as
+soon as they arrive (at most every ``DELIVER_S``, so that the screen can show them at once), samples with the
+next batch or every 100 ms. The UI applies batches to its model on its own thread, headless mode directly.
 
 The child runs in a session (process group) of its own. Its stdin is a lifeline: closing it, or this process
 dying, makes the child end its whole group. Whatever remains after the child exits is killed with the group.
@@ -32,6 +33,7 @@ from tui.model import Sample, Trace
 from tui.stream import Decoder, StreamError
 
 TICK_S = 0.1
+DELIVER_S = 0.01  # events and output go to the sink at most this often
 DEFAULT_TIME_LIMIT_S = 120.0
 _live: "weakref.WeakSet[Session]" = weakref.WeakSet()
 
@@ -152,6 +154,7 @@ class Session:
         batch = Batch()
         started = time.monotonic()
         next_tick = started
+        delivered = 0.0
         exited_at: float | None = None
         broken: str | None = None
         try:
@@ -160,9 +163,9 @@ class Session:
                 if now >= next_tick:
                     next_tick = now + TICK_S
                     self._sample(batch)
-                    if batch:
-                        self.sink(batch)
-                        batch = Batch()
+                if batch and (now - delivered >= DELIVER_S or not (batch.records or batch.output)):
+                    self.sink(batch)
+                    batch, delivered = Batch(), now
                 if self._cancel_reason is None and now - started > self.time_limit_s:
                     self.cancel("time limit")
                 if self._cancel_reason is not None and exited_at is None:
@@ -173,7 +176,8 @@ class Session:
                     self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
                 if exited_at is not None and now - exited_at > 2.0:
                     break  # a descendant outside the group holds a pipe open: stop reading it
-                for key, _ in sel.select(timeout=max(0.0, min(next_tick - time.monotonic(), TICK_S))):
+                due = delivered + DELIVER_S if batch.records or batch.output else next_tick
+                for key, _ in sel.select(timeout=max(0.0, min(next_tick, due) - time.monotonic())):
                     data = os.read(key.fd, 65536)
                     if not data:
                         sel.unregister(key.fileobj)

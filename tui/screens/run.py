@@ -42,6 +42,7 @@ from tui.widgets.timeline import Timeline
 
 W = TypeVar("W", bound=Widget)
 FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the scenario it measures
+SOON_S = FRAME_S / 2  # events arriving this long after a frame of the clock alone are drawn at once
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 MIN_SIZE = (60, 16)
 DENSE_OVER = 2  # the timeline turns dense by itself when there are more than twice as many lanes as rows
@@ -124,6 +125,10 @@ class RunScreen(Screen):
         self._dirty = True
         self._frame = 0
         self._drawn: tuple | None = None
+        self._drawn_at = 0.0  # time.monotonic() of the last frame drawn
+        self._for_events = False  # whether that frame was drawn for events that arrived (not by the clock)
+        self._frames = None  # the clock's frame timer
+        self._soon = None  # a frame due for events that arrived
         self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
         self._kept: Trace | None = None  # the trace last added to app.runs
         self.extra: Widget | None = EXTRA_PANELS[scenario]() if scenario in EXTRA_PANELS else None
@@ -164,7 +169,7 @@ class RunScreen(Screen):
         self._fit(self.size.width, self.size.height)
         if not self.replaying and self.session is None:
             self.start_run()
-        self.set_interval(FRAME_S, self.draw)
+        self._frames = self.set_interval(FRAME_S, self._clock_frame)
         self.draw()
         self.call_after_refresh(self.redraw)  # once laid out: what depends on sizes (dense lanes, status words)
 
@@ -232,6 +237,30 @@ class RunScreen(Screen):
             self.recorder.add(message.batch)
         self._dirty = True
         self._keep_if_ended()
+        self._draw_soon()
+
+    def _draw_soon(self) -> None:
+        """Show events that arrived within ``SOON_S`` of the last frame, not a whole frame period later, yet keep
+        to about ``FRAME_S`` between frames: at once if the last frame was the clock's and ``SOON_S`` ago, else
+        when that is due (``FRAME_S`` after a frame drawn for events); the clock's next frame then comes a whole
+        ``FRAME_S`` later. A steady stream of events is drawn at the frame rate, a lone event within ~50 ms."""
+        if self._soon is not None or self._frames is None:
+            return
+        wait = self._drawn_at + (FRAME_S if self._for_events else SOON_S) - time.monotonic()
+        if wait <= 0:
+            self._events_frame()
+        else:
+            self._soon = self.set_timer(wait, self._events_frame)
+
+    def _events_frame(self) -> None:
+        self._soon = None
+        self._for_events = True
+        self.draw()
+        self._frames.reset()
+
+    def _clock_frame(self) -> None:
+        self._for_events = False
+        self.draw()
 
     def _keep_if_ended(self) -> None:
         """A live run that ended joins the session's runs (the takeaways screen quotes them)."""
@@ -273,6 +302,7 @@ class RunScreen(Screen):
         now = self.next_frame()
         if now is None:
             return
+        self._drawn_at = time.monotonic()
         trace = self.trace
         reach = trace.duration if self.replaying else None
         timeline = self.panel(Timeline)
