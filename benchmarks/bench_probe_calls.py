@@ -74,14 +74,28 @@ def main(quick: bool = False) -> list[Row]:
             lane.state("io")
             lane.state("cpu")
 
+    def waits(k):  # between two waiting states: nothing to split, sent unmeasured
+        lane.state("io")
+        for _ in range(k // 2):
+            lane.state("wait")
+            lane.state("io")
+        lane.state("cpu")
+
     def marks(k):
         for _ in range(k):
             lane.mark("io")
 
-    def schedstat(k):
+    def reading(k):
         read = probe._read_schedstat
         for _ in range(k):
             read()
+
+    fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+
+    def schedstat(k):
+        pread = os.pread
+        for _ in range(k):
+            int(pread(fd, 64, 0).split()[1])
 
     def thread_time(k):
         read = time.thread_time_ns
@@ -111,8 +125,10 @@ def main(quick: bool = False) -> list[Row]:
         base, _ = per_call(empty, n, reps)
         loop = median(base)
         figures = {}
-        for label, fn in (("task state change (with schedstat read)", states),
+        for label, fn in (("task state change io <-> cpu (with a CPU reading)", states),
+                          ("task state change io <-> wait (unmeasured: no cpu stretch starts or ends)", waits),
                           ("task mark (no CPU reading)", marks),
+                          ("CPU reading (thread_time_ns, context switches; schedstat only after a switch)", reading),
                           ("schedstat read alone (pread of /proc/thread-self/schedstat)", schedstat),
                           ("time.thread_time_ns() alone, for comparison", thread_time),
                           ("traced lock acquire+release (3 events)", lock_traced),
@@ -124,6 +140,7 @@ def main(quick: bool = False) -> list[Row]:
             figures[label] = (own, total)
             rows.append(Row(SECTION, f"{label}, emitting thread", fmt_num(own, "us"), "", "info",
                             f"with the flusher's packing: {median(total):.2f} us (loop overhead subtracted)"))
+        os.close(fd)
         ratio = median(figures["traced lock acquire+release (3 events)"][0]) / max(
             median(figures["plain threading.Lock acquire+release"][0]), 1e-9)
         rows.append(Row(SECTION, "traced vs plain lock acquire+release (uncontended)", f"{ratio:.1f}x", "", "info"))

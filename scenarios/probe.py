@@ -7,10 +7,10 @@
             ...
 
 Per event the calling thread appends one tuple to a list (well under a microsecond); a flusher thread packs
-them into binary frames (scenarios.wire) every 50 ms and writes them to the pipe concviz gave the child. At
-state boundaries the thread reads its own scheduler counters (on-CPU time and run-queue wait, from
-/proc/thread-self/schedstat, or ``time.thread_time_ns()`` where that does not exist), so concviz can tell time
-spent running from time spent waiting for the GIL or for a core.
+them into binary frames (scenarios.wire) every 50 ms (every 5 ms while more than 20,000 come a second) and writes
+them to the pipe concviz gave the child. Where a ``cpu`` stretch starts or ends the thread reads its own
+scheduler counters (on-CPU time from ``time.thread_time_ns()``, run-queue wait from /proc/thread-self/schedstat),
+so concviz can tell time spent running from time spent waiting for the GIL or for a core.
 
 Without a pipe (``init`` never called, e.g. running a scenario module by hand) every call is a cheap no-op.
 """
@@ -23,6 +23,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from itertools import starmap
 
 from scenarios import wire
 
@@ -35,7 +36,13 @@ _flusher: threading.Thread | None = None
 _wake = threading.Event()
 _flush_lock = threading.Lock()
 _FLUSH_S = 0.05
+_FLUSH_BUSY_S = 0.005  # while events come faster than _BUSY_EVENTS_PER_S: concviz sees them sooner
+_BUSY_EVENTS_PER_S = 20_000
+_PIPE_BYTES = 1 << 20
 _NO_CPU = (-1, -1)
+_thread_time = time.thread_time_ns
+_native_id = threading.get_native_id
+_STATE, _STATE_CODE = wire.STATE, wire.STATE_CODE  # the names state changes use, looked up once
 
 
 # ---------------------------------------------------------------------------------------------- the writer
@@ -45,6 +52,7 @@ def init(fd: int) -> None:
     """Send events to ``fd`` (called once by the child entry point)."""
     global _fd
     _fd = fd
+    _widen_pipe(fd)
     _start_flusher()
     _emit((wire.HELLO, 0, 0, 0, _now(), wire.VERSION, os.cpu_count() or 1))
     for lock in _unannounced:  # locks made at import time, before the pipe was known: announced on first use,
@@ -52,49 +60,85 @@ def init(fd: int) -> None:
     _unannounced.clear()
 
 
+def _widen_pipe(fd: int) -> None:
+    """Let the pipe hold up to 1 MiB (Linux allows that much without privileges; 64 KiB is the default): a burst
+    of events then goes out in one go, instead of the flusher waiting on concviz at every 64 KiB and then again
+    for the GIL before it can write the next piece."""
+    try:
+        import fcntl
+
+        if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) < _PIPE_BYTES:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not a pipe (a file in tests), not Linux, or over the limit
+        pass
+
+
 def active() -> bool:
     return _fd is not None
 
 
-def flush() -> None:
-    """Write out everything recorded so far (the flusher also does this every 50 ms). Returns once written,
-    even if the flusher thread was writing a batch of its own at the time."""
+def flush() -> int:
+    """Write out everything recorded so far (the flusher also does this every 50 ms, or 5). Returns once written,
+    even if the flusher thread was writing a batch of its own at the time: how many records it wrote."""
     if _fd is None:
         _buf.clear()
-        return
+        return 0
     with _flush_lock:
         n = len(_buf)
         if not n:
-            return
+            return 0
         batch = _buf[:n]  # take a prefix: other threads may be appending right now
         del _buf[:n]
         _write(batch)
+        return n
 
 
 def _write(batch: list) -> None:
-    head, pack, pid = wire.FRAME_HEAD, wire.RECORD.pack, os.getpid()
+    """Pack records into frames of at most MAX_BODY bytes, each filled as far as it goes, and write them. Runs of
+    plain records are packed in one call each (``starmap``); a TEXT record carries its payload after it."""
+    pack, size, pid = wire.RECORD.pack, wire.RECORD.size, os.getpid()
+    lengths = list(map(len, batch))  # 8: a TEXT record with its payload, else 7
+    lengths.append(8)  # the end: as if a TEXT record followed
     body = bytearray()
-    for rec in batch:
-        if len(rec) == 7:
-            chunk = pack(*rec)
-        else:  # a TEXT record with its payload
+    i, n = 0, len(batch)
+    while i < n:
+        text = lengths.index(8, i)
+        while i < text:
+            room = (wire.MAX_BODY - len(body)) // size
+            if not room:
+                _send(body, pid)
+                body = bytearray()
+                continue
+            body += b"".join(starmap(pack, batch[i : min(text, i + room)]))
+            i = min(text, i + room)
+        if i < n:
+            rec = batch[i]
             chunk = pack(*rec[:7]) + rec[7]
-        if len(body) + len(chunk) > wire.MAX_BODY:
-            os.write(_fd, head.pack(len(body), pid) + body)
-            body = bytearray()
-        body += chunk
+            if len(body) + len(chunk) > wire.MAX_BODY:
+                _send(body, pid)
+                body = bytearray()
+            body += chunk
+            i += 1
     if body:
-        os.write(_fd, head.pack(len(body), pid) + body)
+        _send(body, pid)
+
+
+def _send(body: bytearray, pid: int) -> None:
+    os.write(_fd, wire.FRAME_HEAD.pack(len(body), pid) + body)
 
 
 def _flush_forever() -> None:
+    wait, last = _FLUSH_BUSY_S, time.monotonic()
     while True:
-        _wake.wait(_FLUSH_S)
+        _wake.wait(wait)
         _wake.clear()
         try:
-            flush()
+            sent = flush()
         except OSError:  # the parent is gone: nobody is watching, stop the whole run
             os._exit(3)
+        now = time.monotonic()
+        wait = _FLUSH_BUSY_S if sent >= _BUSY_EVENTS_PER_S * (now - last) else _FLUSH_S
+        last = now
 
 
 def _start_flusher() -> None:
@@ -149,20 +193,53 @@ def _text(kind: int, target: int, text: str) -> None:
 # ------------------------------------------------------------------------------------------- CPU readings
 
 
+class _ThreadClock:
+    """One thread's scheduler counters: its /proc/thread-self/schedstat kept open, and the run-queue wait it read
+    last with the thread's context switches counted just before. Run-queue wait grows only when the thread comes
+    back onto a core after waiting for one, which takes a context switch: while the count has not moved, the wait
+    read last is still exact and the file (about 1.4 us a read) need not be read again (the count: 0.5 us)."""
+
+    __slots__ = ("fd", "switches", "run_queue")
+
+    def __init__(self) -> None:
+        try:
+            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self.fd = -1
+        self.switches = -1
+        self.run_queue = -1
+
+    def __del__(self, close=os.close) -> None:  # the thread ended (its thread-local data goes): close its file
+        if self.fd >= 0:
+            try:
+                close(self.fd)
+            except OSError:
+                pass
+
+
+try:
+    from resource import RUSAGE_THREAD, getrusage
+except ImportError:  # pragma: no cover - not Linux, where schedstat is missing too
+    RUSAGE_THREAD, getrusage = None, None
+
+
 def _read_schedstat() -> tuple[int, int]:
     """(on-CPU ns, run-queue ns) of the calling thread. On-CPU comes from ``time.thread_time_ns()``, which is
     exact; the kernel's schedstat lags by up to a tick for a running thread, but its run-queue wait is exact
-    (it grows only while the thread is not running). Run-queue is -1 where schedstat does not exist."""
-    on_cpu = time.thread_time_ns()
-    fd = getattr(_tls, "schedstat", None)
-    if fd is None:
-        try:
-            fd = _tls.schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-        except OSError:
-            fd = _tls.schedstat = -1
-    if fd < 0:
+    (it grows only while the thread is not running), and is read again only after a context switch (see
+    _ThreadClock). Run-queue is -1 where schedstat does not exist."""
+    on_cpu = _thread_time()
+    clock = getattr(_tls, "clock", None)
+    if clock is None:
+        clock = _tls.clock = _ThreadClock()
+    if clock.fd < 0:
         return on_cpu, -1
-    return on_cpu, int(os.pread(fd, 64, 0).split()[1])
+    use = getrusage(RUSAGE_THREAD)  # counted before reading: a switch in between makes the next reading read again
+    switches = use.ru_nvcsw + use.ru_nivcsw
+    if switches != clock.switches:
+        clock.run_queue = int(os.pread(clock.fd, 64, 0).split()[1])
+        clock.switches = switches
+    return on_cpu, clock.run_queue
 
 
 def cpu_reading() -> tuple[int, int]:
@@ -194,16 +271,17 @@ class Task:
             self.mark(state)  # e.g. "queued": it will run on another thread, which measures from then
 
     def state(self, name: str) -> None:
-        """Switch this task to state ``name``, measured on the calling thread."""
-        self.state_name = name
+        """Switch this task to state ``name``, measured on the calling thread where a ``cpu`` stretch starts or
+        ends (concviz splits only those stretches; a change between two waiting states is sent unmeasured)."""
+        before, self.state_name = self.state_name, name
         if _fd is None:
             return
-        tid = threading.get_native_id()
+        tid = _native_id()
         if tid != self.tid:
             self.tid = tid
             _emit((wire.BIND, 0, 0, self.id, _now(), tid, 0))
-        on_cpu, run_queue = _read_schedstat()
-        _emit((wire.STATE, wire.STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
+        on_cpu, run_queue = _read_schedstat() if name == "cpu" or before == "cpu" else _NO_CPU
+        _buf.append((_STATE, _STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
 
     def mark(self, name: str) -> None:
         """Switch state without reading the CPU counters (for a task that runs on another thread)."""
@@ -214,7 +292,8 @@ class Task:
     def end(self) -> None:
         if _fd is None:
             return
-        on_cpu, run_queue = _read_schedstat() if threading.get_native_id() == self.tid else _NO_CPU
+        measured = self.state_name == "cpu" and threading.get_native_id() == self.tid  # a cpu stretch ends
+        on_cpu, run_queue = _read_schedstat() if measured else _NO_CPU
         _emit((wire.END, 0, 0, self.id, _now(), on_cpu, run_queue))
 
     # used as "with probe.task(...)": the task is the current one of this thread while inside

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest import TraceBuilder, ns
+from scenarios import wire
 from tui.model import Sample, Trace
 
 GIL_ON = {"python": {"version": "3.11.7", "gil": "enabled"}}
@@ -607,3 +608,89 @@ def test_touched_since_says_when_the_log_started_afresh():
     assert lanes is None and new_epoch == epoch + 1
     trace.apply(TraceBuilder().state(1, "io", 200.0).records)
     assert trace.touched_since(index, new_epoch)[0] == [trace.lanes[(100, 1)]]
+
+
+# ------------------------------------------------------------------------------------------- feeding, fast path
+
+
+def test_changes_between_waiting_states_need_no_cpu_reading():
+    """The probe sends a change between two waiting states unmeasured (-1): nothing it could split changes."""
+    def run(reading):
+        b = TraceBuilder()
+        b.hello().task(1, "t", 0.0).state(1, "cpu", 0.0, on_cpu=0.0, run_queue=0.0)
+        b.state(1, "io", 0.3, on_cpu=0.1, run_queue=0.05)
+        b.state(1, "wait", 0.5, *reading(0.1, 0.05)).state(1, "io", 0.6, *reading(0.1, 0.05))
+        b.state(1, "cpu", 0.7, on_cpu=0.1, run_queue=0.05).end(1, 1.0, on_cpu=0.3, run_queue=0.06)
+        return b.trace(GIL_ON)
+
+    measured, unmeasured = run(lambda on, queue: (on, queue)), run(lambda on, queue: (None, None))
+    lane, other = measured.ordered_lanes()[0], unmeasured.ordered_lanes()[0]
+    assert [(s.t0, s.state, s.split) for s in lane.segments] == [(s.t0, s.state, s.split) for s in other.segments]
+    assert measured.lane_states(lane, 1.0) == unmeasured.lane_states(other, 1.0)
+    assert measured.cells(lane, 0.0, 1.0, 20, 1.0) == unmeasured.cells(other, 0.0, 1.0, 20, 1.0)
+    assert approx_dict(measured.lane_states(lane, 1.0)) == {"cpu": 0.3, "core_wait": 0.06, "gil_wait": 0.24,
+                                                            "io": 0.3, "wait": 0.1}
+
+
+def test_a_lock_span_over_a_bucket_edge_that_rounds_down_is_folded():
+    """2.15 / 0.05 is 42.99...: a span crossing 2.15 s used to fold forever. It goes half to each bucket."""
+    b = TraceBuilder()
+    b.hello().task(1, "t", 0.0).lock(1, "L")
+    b.request(1, 1, 2.14).acquired(1, 1, 2.14).released(1, 1, 2.16)
+    for i in range(2600):  # more spans than a lane keeps: the oldest thousand, 2.14..2.16 among them, fold
+        t = 3.0 + i * 1e-4
+        b.request(1, 1, t).acquired(1, 1, t).released(1, 1, t + 5e-5)
+    trace = b.trace()
+    lane = trace.ordered_lanes()[0]
+    assert trace.folded_spans >= 1000 and lane.overlays[0][0] > 2.16
+    assert lane.folded[42][1] == approx(0.01) and lane.folded[43][1] == approx(0.01)
+    assert trace.lane_states(lane, 4.0)["lock_hold"] == approx(0.02 + 2600 * 5e-5)
+
+
+def test_a_counter_takes_the_name_that_arrives_after_its_first_values(build):
+    build.hello()
+    build._add(wire.COUNT, 0, 1, 0, 0.1, 5)  # counter 1, not named yet
+    build._add(wire.TEXT, wire.TEXT_COUNTER, 1, 1, 0.2, text="progress")
+    build._add(wire.COUNT, 0, 1, 0, 0.3, 6)
+    build._add(wire.COUNT, 0, 1, 0, 0.4, 7, pid=200)  # a forked worker: the root's name for counter 1
+    build._add(wire.TEXT, wire.TEXT_COUNTER, 1, 1, 0.5, text="items", pid=200)  # until it names its own
+    build._add(wire.COUNT, 0, 1, 0, 0.6, 8, pid=200)
+    trace = build.trace()
+    assert trace.counters == {"counter 1": [(approx(0.1), 5)], "progress": [(approx(0.3), 6), (approx(0.4), 7)],
+                              "items": [(approx(0.6), 8)]}
+
+
+def test_records_fed_in_pieces_give_the_model_fed_at_once(build):
+    build.hello().task(1, "a", 0.0).task(2, "b", 0.0).lock(1, "L")
+    t = 0.0
+    for i in range(300):
+        t += 0.0004 * (1 + i % 7)
+        lane = 1 + i % 2
+        build.state(lane, "cpu", t, on_cpu=t / 2, run_queue=t / 9).request(1, lane, t).acquired(1, lane, t + 1e-4)
+        build.count("n", i, t).released(1, lane, t + 2e-4).state(lane, "io", t + 3e-4, on_cpu=t / 2 + 1e-4,
+                                                                  run_queue=t / 9)
+    whole = build.trace()
+    pieces = Trace()
+    for i in range(0, len(build.records), 37):
+        pieces.apply(build.records[i : i + 37])
+    assert pieces.summary() == whole.summary() and pieces.events == whole.events and pieces.last == whole.last
+    for mine, theirs in zip(pieces.ordered_lanes(), whole.ordered_lanes()):
+        assert mine.segments == theirs.segments and mine.overlays == theirs.overlays and mine.marks == theirs.marks
+
+
+def test_apply_leaves_the_cycle_collector_as_it_found_it(build):
+    import gc
+
+    build.hello().task(1, "t", 0.0).state(1, "io", 0.1)
+    assert gc.isenabled()
+    trace = build.trace()
+    assert gc.isenabled() and trace.lanes
+    with pytest.raises(ValueError):
+        trace.apply([(build.pid, wire.STATE, 0, 0, 1)])  # a malformed record: the error comes through
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        trace.apply(TraceBuilder().state(1, "cpu", 0.2).records)
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections import defaultdict
+
+import pytest
 
 from scenarios import wire
 from conftest import TraceBuilder, run_probe
@@ -154,6 +157,106 @@ def test_explicit_task_state_binds_to_the_thread_that_runs_it():
     assert states[0][6] == -1 and states[1][6] >= 0  # queued: marked; cpu: measured on its thread
     (end,) = run.of(wire.END)
     assert end[6] >= states[1][6]  # ended on the same thread: measured
+
+
+
+def test_only_changes_that_start_or_end_a_cpu_stretch_are_measured():
+    """concviz splits only cpu stretches, so a change between two waiting states carries no CPU reading."""
+    run = run_probe("""
+        with probe.task("t"):
+            with probe.waiting("io"):
+                with probe.waiting("wait"):
+                    pass
+        waiter = probe.Task("ends waiting")
+        waiter.state("io")
+        waiter.end()
+    """)
+    ident = _task_id(run, "t")
+    measured = [(wire.STATES[r[2]], r[6] >= 0 and r[7] >= 0) for r in run.of(wire.STATE) if r[4] == ident]
+    assert measured == [("cpu", True), ("io", True), ("wait", False), ("io", False), ("cpu", True)]
+    unmeasured = [r for r in run.of(wire.STATE) if r[4] == ident and r[6] < 0]
+    assert all(r[7] == -1 for r in unmeasured)
+    ends = {r[4]: (r[6], r[7]) for r in run.of(wire.END)}
+    assert ends[ident][0] >= 0  # its cpu stretch ends with it
+    assert ends[_task_id(run, "ends waiting")] == (-1, -1)  # it ended waiting: nothing to split
+
+
+def test_run_queue_wait_is_read_again_only_after_a_context_switch():
+    """The run-queue wait only grows while a thread is off its core, so without a context switch since the last
+    reading the probe sends that reading again instead of reading schedstat (a stand-in file and count here)."""
+    run = run_probe("""
+        import json, tempfile, types
+        switches = {"n": 5}
+        probe.getrusage = lambda who: types.SimpleNamespace(ru_nvcsw=switches["n"], ru_nivcsw=2)
+        stand_in = tempfile.TemporaryFile()
+        os.pwrite(stand_in.fileno(), b"100 222 3\\n", 0)
+        clock = probe._ThreadClock()
+        os.close(clock.fd)
+        clock.fd = os.dup(stand_in.fileno())
+        probe._tls.clock = clock
+        seen = [probe._read_schedstat()[1]]
+        os.pwrite(stand_in.fileno(), b"100 333 4\\n", 0)
+        seen.append(probe._read_schedstat()[1])  # no switch counted: the wait read last still holds
+        switches["n"] += 1
+        seen.append(probe._read_schedstat()[1])  # switched: read again
+        seen.append(probe._read_schedstat()[1])
+        print(json.dumps(seen))
+    """)
+    assert json.loads(run.proc.stdout) == [222, 222, 333, 333]
+
+
+def test_init_lets_the_pipe_hold_a_burst_of_events():
+    """1 MiB instead of the default 64 KiB: the flusher writes a burst in one go instead of waiting on concviz."""
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        if int(f.read()) < 1 << 20:
+            pytest.skip("this system caps pipes below 1 MiB")
+    run = run_probe("""
+        import fcntl
+        print(fcntl.fcntl(FD, fcntl.F_GETPIPE_SZ))
+    """)
+    assert int(run.proc.stdout) >= 1 << 20
+
+
+def test_frames_are_filled_in_turn_and_keep_records_in_order(tmp_path):
+    """The flusher packs runs of records at once; the frames are what packing one record at a time gives: each
+    filled until the next record would not fit, a TEXT record with its payload in place."""
+    from scenarios import probe
+    from tui.stream import Decoder
+
+    batch, expected = [], []
+    for i in range(900):
+        if i % 97 == 5:
+            text = ("name %d " % i) * (1 + i % 600)
+            part = text.encode()[: wire.MAX_BODY - wire.RECORD.size]
+            batch.append((wire.TEXT, wire.TEXT_TASK, 1, i, 1000 + i, len(part), 0, part))
+            expected.append((wire.TEXT, wire.TEXT_TASK, 1, i, 1000 + i, len(part), 0, part.decode()))
+        else:
+            rec = (wire.STATE, wire.STATE_CODE["io"], 0, i, 1000 + i, -1 if i % 2 else i * 7, -1)
+            batch.append(rec)
+            expected.append((*rec, None))
+    with open(tmp_path / "frames", "w+b") as out:
+        before, probe._fd = probe._fd, out.fileno()
+        try:
+            probe._write(batch)
+        finally:
+            probe._fd = before
+        out.seek(0)
+        raw = out.read()
+    records = Decoder().feed(raw)
+    assert [r[1:] for r in records] == expected and {r[0] for r in records} == {os.getpid()}
+    lengths, pos = [], 0
+    while pos < len(raw):
+        length, _ = wire.FRAME_HEAD.unpack_from(raw, pos)
+        lengths.append(length)
+        pos += wire.FRAME_HEAD.size + length
+    one_by_one, body = [], 0
+    for rec in batch:
+        size = wire.RECORD.size + (len(rec[7]) if len(rec) == 8 else 0)
+        if body + size > wire.MAX_BODY:
+            one_by_one.append(body)
+            body = 0
+        body += size
+    assert lengths == one_by_one + [body]
 
 
 # ------------------------------------------------------------------------------------------------- locks

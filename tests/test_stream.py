@@ -160,6 +160,36 @@ def test_texts_of_different_kinds_for_the_same_target_do_not_mix():
     assert {r[2]: r[8] for r in out} == {wire.TEXT_TASK: "a task name " * 20, wire.TEXT_LOCK: "a lock name " * 20}
 
 
+
+def test_a_frame_of_plain_records_decodes_as_one_with_a_text_among_them():
+    """Frames without TEXT records are unpacked at once; the same records in a frame with a text, record by
+    record, give the same tuples."""
+    plain = [record(wire.STATE, wire.STATE_CODE["cpu"], 0, i, 10**12 + i, -1 if i % 3 else 5 * i, 2**40 + i)
+             for i in range(100)]
+    plain += [record(wire.LOCK_RELEASED, 0, 7, 3, 2**62, 0, 1), record(wire.COUNT, 0, 2, 1, 9, -5)]
+    fast = Decoder().feed(frame(42, *plain))
+    slow = Decoder().feed(frame(42, *plain, *text_parts(wire.TEXT_TASK, 1, "t", step=10)))
+    assert fast == slow[:-1] and len(fast) == len(plain)
+    assert fast[0] == (42, wire.STATE, wire.STATE_CODE["cpu"], 0, 0, 10**12, 0, 2**40, None)
+
+
+
+def test_feeding_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    decoder = Decoder()
+    assert decoder.feed(STREAM) == EXPECTED and gc.isenabled()
+    with pytest.raises(StreamError):
+        decoder.feed(frame(7, record(0)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Decoder().feed(STREAM)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def _frames(data: bytes) -> list[bytes]:
     out, pos = [], 0
     while pos < len(data):

@@ -15,6 +15,7 @@ Lock waits and holds come from the traced lock and overlay the base states.
 from __future__ import annotations
 
 import bisect
+import gc
 import operator
 from dataclasses import dataclass, field
 
@@ -142,7 +143,7 @@ class LockTrace:
         self.checkpoint_times.append(t)
 
     def totals(self) -> tuple:
-        open_holds = tuple((h.lane, h.requested, h.acquired) for h in self.open.values())
+        open_holds = tuple([(h.lane, h.requested, h.acquired) for h in self.open.values()])
         return (self.acquisitions, self.wait_s, self.longest_wait_s, self.hold_s, self.max_waiters, open_holds)
 
 
@@ -200,6 +201,8 @@ class Trace:
         self.root_pid: int | None = None
         self._names: dict[tuple[int, int, int], str] = {}
         self._counter_names: dict[tuple[int, int], str] = {}
+        self._series: dict[tuple[int, int], tuple[str, list]] = {}  # (pid, counter id) -> (name, its values)
+        self._gil = True  # gil_enabled, as of the latest batch (what _split calls the rest of a cpu stretch)
         self._lane_by_tid: dict[tuple[int, int], Lane] = {}
         self.touched: list[Lane] = []  # lanes in the order records changed them (read with ``touched_since``)
         self.touch_epoch = 0  # bumped when ``touched`` is started afresh: readers start again too
@@ -213,28 +216,51 @@ class Trace:
     def apply(self, records) -> None:
         """Take decoded records (tui.stream): ``(pid, type, a, b, id, x, y, z, text)``.
 
-        The frequent kinds (state changes, lock events, counters) are handled here with local names; the rest
-        go through ``_apply``. Per event this is about a microsecond: it runs on the UI's thread."""
-        lanes, state, lock_event, count, name_of = self.lanes, self._state, self._lock_event, self._count, self._name_of
-        counter_names, states = self._counter_names, wire.STATES
-        hot, last = 0, self.last
-        for rec in records:
-            typ = rec[1]
-            t0 = self.t0_ns
-            if t0 is None or typ not in _HOT:
-                self._apply(*rec)
+        Per event this is about a microsecond: it runs on the UI's thread. Python's cycle collector is paused
+        meanwhile: a batch only adds objects that live as long as the model and form no cycles (segments, lock
+        spans, holds), which the collector would otherwise scan again and again as the model grows (a fifth of
+        the time of a large batch), finding nothing to free. It runs as usual between batches."""
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            self._apply_records(records)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _apply_records(self, records) -> None:
+        """The frequent kinds (state changes, lock events, counters) are handled here with local names; the rest
+        go through ``_apply``."""
+        lanes, states, split, lock_event, count = self.lanes, wire.STATES, self._split, self._lock_event, self._count
+        hot, last, t0 = 0, self.last, self.t0_ns
+        self._gil = self.gil_enabled  # for _split: read once per batch, not per cpu stretch
+        for pid, typ, a, b, ident, x, y, z, text in records:
+            if typ not in _HOT or t0 is None:
+                self._apply(pid, typ, a, b, ident, x, y, z, text)
+                t0 = self.t0_ns  # a HELLO starts the run
                 continue
-            pid, typ, a, b, ident, x, y, z, _ = rec
             t = (x - t0) / 1e9
             hot += 1
             if t > last:
                 last = t
-            if typ == _STATE:
+            if typ == _STATE:  # the most frequent record, handled right here: a lane's stretch ends, the next starts
                 lane = lanes.get((pid, ident))
-                if lane is not None:
-                    state(lane, t, states[a], y, z)
+                if lane is None:
+                    continue
+                if lane.touch < self._touch_mark:
+                    self._touch(lane)
+                segments = lane.segments
+                if segments:  # as _close
+                    seg = segments[-1]
+                    if seg.t1 is None:
+                        seg.t1 = t
+                        if seg.start_cpu is not None and y >= 0 and seg.state == "cpu":
+                            seg.split = split(lane, seg, t, y, z)
+                segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None))
+                lane.starts.append(t)
             elif typ == _COUNT:
-                count(name_of(counter_names, pid, b, "counter"), t, y)
+                count(pid, b, t, y)
             else:
                 lock_event(pid, typ, b, ident, t, z)
         self.events += hot
@@ -254,15 +280,7 @@ class Trace:
         t = (x - self.t0_ns) / 1e9
         if t > self.last:
             self.last = t
-        if typ == wire.STATE:
-            lane = self.lanes.get((pid, ident))
-            if lane is not None:
-                self._state(lane, t, wire.STATES[a], y, z)
-        elif typ == wire.LOCK_REQUEST or typ == wire.LOCK_ACQUIRED or typ == wire.LOCK_RELEASED:
-            self._lock_event(pid, typ, b, ident, t, z)
-        elif typ == wire.COUNT:
-            self._count(self._name_of(self._counter_names, pid, b, "counter"), t, y)
-        elif typ == wire.TASK:
+        if typ == wire.TASK:  # (state changes, lock events and counters: in apply)
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
             lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
                         variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
@@ -289,6 +307,7 @@ class Trace:
                 self.error = _json_object(text)
             elif a == wire.TEXT_COUNTER:
                 self._counter_names[(pid, ident)] = text
+                self._series.clear()  # a counter's name may have changed: look each up again
             else:
                 self._names[(pid, a, ident)] = text
         elif typ == wire.VARIANT:
@@ -335,14 +354,6 @@ class Trace:
         n = self._touch_mark = len(self.touched)
         return self.touched[index:n], n, epoch
 
-    def _state(self, lane: Lane, t: float, state: str, on_cpu: int, run_queue: int) -> None:
-        if lane.touch < self._touch_mark:
-            self._touch(lane)
-        self._close(lane, t, on_cpu, run_queue)
-        seg = Segment(t, state, start_cpu=(on_cpu, run_queue) if on_cpu >= 0 else None)
-        lane.segments.append(seg)
-        lane.starts.append(t)
-
     def _close(self, lane: Lane, t: float, on_cpu: int, run_queue: int) -> None:
         if not lane.segments:
             return
@@ -354,22 +365,39 @@ class Trace:
             seg.split = self._split(lane, seg, t, on_cpu, run_queue)
 
     def _split(self, lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int) -> dict:
-        """Divide a cpu stretch into running, waiting for a core, waiting for the GIL (see the module doc)."""
-        wall = max(t - seg.t0, 0.0)
-        on = min(max((on_cpu - seg.start_cpu[0]) / 1e9, 0.0), wall)
-        queue = (run_queue - seg.start_cpu[1]) / 1e9 if run_queue >= 0 and seg.start_cpu[1] >= 0 else 0.0
-        queue = min(max(queue, 0.0), wall - on)
+        """Divide a cpu stretch into running, waiting for a core, waiting for the GIL (see the module doc).
+        (Comparisons instead of min and max: the same numbers, for less per state change.)"""
+        s0 = seg.t0
+        wall = t - s0
+        if wall < 0.0:
+            wall = 0.0
+        start_on, start_queue = seg.start_cpu
+        on = (on_cpu - start_on) / 1e9
+        if on < 0.0:
+            on = 0.0
+        if on > wall:
+            on = wall
+        queue = (run_queue - start_queue) / 1e9 if run_queue >= 0 and start_queue >= 0 else 0.0
+        if queue < 0.0:
+            queue = 0.0
+        if queue > wall - on:
+            queue = wall - on
         lock_wait = 0.0
+        nested = lane.nested
         for o0, o1, state, _ in reversed(lane.overlays):  # newest first: spans are in order and never overlap,
             end = t if o1 is None else o1  # so none before one that ended by seg.t0 reaches into this stretch
-            if end <= seg.t0:
-                if lane.nested:  # nested locks: an outer span may start earlier and still reach in
+            if end <= s0:
+                if nested:  # nested locks: an outer span may start earlier and still reach in
                     continue
                 break
-            if state == "lock_wait":
-                lock_wait += _overlap(o0, end, seg.t0, t)
-        rest = max(wall - on - queue - lock_wait, 0.0)
-        waiting = "gil_wait" if (lane.kind != "process" and self.gil_enabled) else "wait"
+            if state == "lock_wait":  # its overlap with the stretch (_overlap, inlined)
+                overlap = (end if end <= t else t) - (o0 if o0 >= s0 else s0)
+                if overlap > 0.0:
+                    lock_wait += overlap
+        rest = wall - on - queue - lock_wait
+        if rest < 0.0:
+            rest = 0.0
+        waiting = "gil_wait" if (lane.kind != "process" and self._gil) else "wait"
         seg.split_wall = wall
         return {"cpu": on, "core_wait": queue, waiting: rest}
 
@@ -380,78 +408,116 @@ class Trace:
             return
         seg = lane.segments[-1]
         if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
+            self._gil = self.gil_enabled
             seg.split = self._split(lane, seg, self.seconds(t_ns), on_cpu, run_queue)
             self._touch(lane)
 
     def _lock_event(self, pid: int, typ: int, lock_id: int, task: int, t: float, gave_up: int) -> None:
-        lock = self.locks.get((pid, lock_id)) or self.locks.get((self.root_pid, lock_id))
+        locks = self.locks
+        lock = locks.get((pid, lock_id)) or locks.get((self.root_pid, lock_id))
         if lock is None:  # a lock never announced (its events outlived the run's start)
-            lock = self.locks[(pid, lock_id)] = LockTrace(f"lock {lock_id}")
+            lock = locks[(pid, lock_id)] = LockTrace(f"lock {lock_id}")
         key = (pid, task)
         lane = self.lanes.get(key)
         if lane is not None and lane.touch < self._touch_mark:
             self._touch(lane)
-        if typ == wire.LOCK_REQUEST:
+        if typ == _LOCK_REQUEST:
             hold = Hold(key, t)
             if len(lock.holds) < MAX_HOLDS:
                 lock.holds.append(hold)
             else:
                 lock.dropped += 1
             lock.open[key] = hold
-            lock.waiters += 1
-            lock.max_waiters = max(lock.max_waiters, lock.waiters)
+            waiters = lock.waiters = lock.waiters + 1
+            if waiters > lock.max_waiters:
+                lock.max_waiters = waiters
             if lane is not None:
-                if lane.overlays and lane.overlays[-1][1] is None:
+                overlays = lane.overlays
+                if overlays and overlays[-1][1] is None:
                     lane.nested = True
-                hold.span = [t, None, "lock_wait", lock.name]
-                self._overlay(lane, hold.span)
-            lock.checkpoint(t)
-            return
-        hold = lock.open.get(key)
-        if hold is None:
-            return
-        if hold.span is not None:
-            hold.span[1] = t
-        if typ == wire.LOCK_ACQUIRED:
-            hold.acquired = t
-            lock.waiters -= 1
-            lock.acquisitions += 1
-            self._waited(lock, t - hold.requested)
-            if lane is not None:
-                hold.span = [t, None, "lock_hold", lock.name]
-                self._overlay(lane, hold.span)
-                if not lane.marks or t - lane.marks[-1] >= MARK_GAP_S:
-                    lane.marks.append(t)
+                overlays.append(span := [t, None, "lock_wait", lock.name])
+                hold.span = span
+                if len(overlays) > _FOLD_PAST:
+                    self._fold_oldest(lane)
         else:
-            hold.released = t
-            if hold.acquired is not None:
-                lock.hold_s += t - hold.acquired
-            else:  # gave up waiting
+            hold = lock.open.get(key)
+            if hold is None:
+                return
+            if hold.span is not None:
+                hold.span[1] = t
+            if typ == _LOCK_ACQUIRED:
+                hold.acquired = t
                 lock.waiters -= 1
-                self._waited(lock, t - hold.requested)
-            del lock.open[key]
-        lock.checkpoint(t)
+                lock.acquisitions += 1
+                waited = t - hold.requested
+                lock.wait_s += waited
+                if waited > lock.longest_wait_s:
+                    lock.longest_wait_s = waited
+                if lane is not None:
+                    overlays = lane.overlays
+                    overlays.append(span := [t, None, "lock_hold", lock.name])
+                    hold.span = span
+                    if len(overlays) > _FOLD_PAST:
+                        self._fold_oldest(lane)
+                    marks = lane.marks
+                    if not marks or t - marks[-1] >= MARK_GAP_S:
+                        marks.append(t)
+            else:
+                hold.released = t
+                if hold.acquired is not None:
+                    lock.hold_s += t - hold.acquired
+                else:  # gave up waiting
+                    lock.waiters -= 1
+                    self._waited(lock, t - hold.requested)
+                del lock.open[key]
+        lock.last_t = t  # lock.checkpoint(t), its common case inlined
+        if len(lock.checkpoints) < CHECKPOINTS_EXACT or t - lock.checkpoint_times[-1] >= CHECKPOINT_EVERY_S:
+            lock.checkpoint(t)
 
     @staticmethod
     def _waited(lock: LockTrace, seconds: float) -> None:
         lock.wait_s += seconds
         lock.longest_wait_s = max(lock.longest_wait_s, seconds)
 
-    def _overlay(self, lane: Lane, span: list) -> None:
-        lane.overlays.append(span)
-        if len(lane.overlays) > LANE_OVERLAYS + 1000:  # fold the oldest thousand into 50 ms buckets
-            oldest = lane.overlays[:1000]
-            for t0, t1, state, _ in oldest:
-                if t1 is not None:
-                    _fold(lane.folded, t0, t1, 0 if state == "lock_wait" else 1)
-            lane.overlays[:1000] = [o for o in oldest if o[1] is None]  # an outer lock still held stays exact
-            self.folded_spans += sum(o[1] is not None for o in oldest)
+    def _fold_oldest(self, lane: Lane) -> None:
+        """Fold the lane's oldest thousand lock spans into 50 ms buckets (it keeps more than it needs exactly).
+        Each span past the first few thousand of a lane passes through here once, so this loop is kept tight."""
+        oldest = lane.overlays[:1000]
+        folded, held, n = lane.folded, [], 0
+        for span in oldest:
+            t0, t1, state, _ = span
+            if t1 is None:
+                held.append(span)  # an outer lock still held stays exact
+                continue
+            n += 1
+            which = 0 if state == "lock_wait" else 1
+            while t1 > t0:
+                b = int(t0 / FOLD_S)
+                end = (b + 1) * FOLD_S
+                if end <= t0:  # t0 sits on a boundary that t0 / FOLD_S rounds below (2.15 s, ...): the next bucket
+                    b += 1
+                    end = (b + 1) * FOLD_S
+                if end >= t1:
+                    end = t1
+                bucket = folded.get(b)
+                if bucket is None:
+                    bucket = folded[b] = [0.0, 0.0]
+                bucket[which] += end - t0
+                t0 = end
+        lane.overlays[:1000] = held
+        self.folded_spans += n
 
-    def _count(self, name: str, t: float, value: int) -> None:
-        values = self.counters.setdefault(name, [])
-        if values and t < values[-1][0]:  # measured earlier, flushed later (another process or thread)
+    def _count(self, pid: int, ident: int, t: float, value: int) -> None:
+        series = self._series.get((pid, ident))
+        if series is None:
+            name = self._name_of(self._counter_names, pid, ident, "counter")
+            series = self._series[(pid, ident)] = (name, self.counters.setdefault(name, []))
+        name, values = series
+        if not values:
+            values.append((t, value))
+        elif t < values[-1][0]:  # measured earlier, flushed later (another process or thread)
             bisect.insort(values, (t, value))
-        elif values and t - values[-1][0] < COUNTER_GAP_S:
+        elif t - values[-1][0] < COUNTER_GAP_S:
             values[-1] = (t, value)
         else:
             values.append((t, value))
@@ -674,7 +740,8 @@ class Trace:
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-_STATE, _COUNT = wire.STATE, wire.COUNT
+_STATE, _COUNT, _LOCK_REQUEST, _LOCK_ACQUIRED = wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED
+_FOLD_PAST = LANE_OVERLAYS + 1000  # a lane keeping more lock spans than this folds its oldest thousand
 _HOT = frozenset((wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED))
 _OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
 
@@ -746,15 +813,6 @@ def _dither(times: list[dict | None], carry: dict | None = None, carries: list |
         if carries is not None:
             carries.append(dict(carry) if carry else None)
     return out
-
-
-def _fold(folded: dict, t0: float, t1: float, which: int) -> None:
-    """Add the span t0..t1 to the 50 ms buckets it covers (``which``: 0 wait, 1 hold)."""
-    while t1 > t0:
-        b = int(t0 / FOLD_S)
-        end = min(t1, (b + 1) * FOLD_S)
-        folded.setdefault(b, [0.0, 0.0])[which] += end - t0
-        t0 = end
 
 
 def _buckets_in(folded: dict, t0: float, t1: float):
