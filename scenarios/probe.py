@@ -7,7 +7,7 @@
             ...
 
 Per event the calling thread appends one tuple to a list (well under a microsecond); a flusher thread packs
-them into binary frames (scenarios.wire) every 50 ms (every 5 ms while more than 20,000 come a second) and writes
+them into binary frames (scenarios.wire) every 20 ms (every 5 ms while more than 20,000 come a second) and writes
 them to the pipe concviz gave the child. Where a ``cpu`` stretch starts or ends the thread reads its own
 scheduler counters (on-CPU time from ``time.thread_time_ns()``, run-queue wait from /proc/thread-self/schedstat),
 so concviz can tell time spent running from time spent waiting for the GIL or for a core.
@@ -35,7 +35,7 @@ _fd: int | None = None
 _flusher: threading.Thread | None = None
 _wake = threading.Event()
 _flush_lock = threading.Lock()
-_FLUSH_S = 0.05
+_FLUSH_S = 0.02  # what the screen waits for an event at most, on top of its frame: ~50 wake-ups a second
 _FLUSH_BUSY_S = 0.005  # while events come faster than _BUSY_EVENTS_PER_S: concviz sees them sooner
 _BUSY_EVENTS_PER_S = 20_000
 _PIPE_BYTES = 1 << 20
@@ -78,7 +78,7 @@ def active() -> bool:
 
 
 def flush() -> int:
-    """Write out everything recorded so far (the flusher also does this every 50 ms, or 5). Returns once written,
+    """Write out everything recorded so far (the flusher also does this every 20 ms, or 5). Returns once written,
     even if the flusher thread was writing a batch of its own at the time: how many records it wrote."""
     if _fd is None:
         _buf.clear()

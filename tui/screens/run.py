@@ -237,7 +237,9 @@ class RunScreen(Screen):
             self.recorder.add(message.batch)
         self._dirty = True
         self._keep_if_ended()
-        self._draw_soon()
+        batch = message.batch
+        if batch.records or batch.output or batch.exit is not None:  # samples alone wait for the clock's frame
+            self._draw_soon()
 
     def _draw_soon(self) -> None:
         """Show events that arrived within ``SOON_S`` of the last frame, not a whole frame period later, yet keep
