@@ -252,22 +252,28 @@ class Session:
     def _watch_threads(self, records: list) -> None:
         """Which threads are inside a cpu stretch now (only those are worth a look at their scheduler counters:
         the model splits nothing else live), and processes to sample, as soon as the stream names them."""
-        pids = set()
+        tid_of, latest = self._tid_of, {}
+        bind, state, end, pid = wire.BIND, wire.STATE, wire.END, None
+        for rec in records:
+            typ = rec[1]
+            if typ == state:
+                latest[rec[0], rec[4]] = rec[2]  # only a task's last change in these records counts
+            elif typ == end:
+                latest[rec[0], rec[4]] = -1
+            elif typ == bind:
+                tid_of[rec[0], rec[4]] = rec[6]
+            if rec[0] != pid:
+                pid = rec[0]
+                if self._sampler is not None:
+                    self._sampler.watch(pid)
         cpu = wire.STATE_CODE["cpu"]
-        for pid, typ, a, _, task, _, y, _, _ in records:
-            pids.add(pid)
-            if typ == wire.BIND:
-                self._tid_of[(pid, task)] = y
-            elif typ == wire.STATE or typ == wire.END:
-                tid = self._tid_of.get((pid, task))
-                if tid is not None:
-                    if typ == wire.STATE and a == cpu:
-                        self._running.add((pid, tid))
-                    else:
-                        self._running.discard((pid, tid))
-        if self._sampler is not None:
-            for pid in pids:
-                self._sampler.watch(pid)
+        for key, code in latest.items():
+            tid = tid_of.get(key)
+            if tid is not None:
+                if code == cpu:
+                    self._running.add((key[0], tid))
+                else:
+                    self._running.discard((key[0], tid))
 
     def _sample(self, batch: Batch) -> None:
         if self._sampler is None:
