@@ -60,9 +60,8 @@ def measure(flips: int) -> tuple[list[float], list[float]]:
                 t, state = line.split()
                 flips_at.append((int(t), state))
     delays = []
-    for t, state in flips_at:
-        label = {"io": "io", "wait": "wait"}[state]
-        shown = next((s for s, word in seen if s >= t and word and word.startswith(label)), None)
+    for t, state in flips_at:  # the first look at the screen after the flip that shows the new state
+        shown = next((s for s, word in seen if s >= t and word and word.startswith(state)), None)
         if shown is not None:
             delays.append((shown - t) / 1e9)
     return delays, polls

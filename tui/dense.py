@@ -21,6 +21,7 @@ lane's stretch of the state begins, down where it ends (a stretch still open has
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 
 from tui.model import _OVERLAY_WEIGHT, BASE_STATES, FOLD_S, Lane, Trace, _dither, _shares
@@ -95,14 +96,14 @@ class Steps:
 class DenseRow:
     """Several lanes drawn as one row: their states as step functions, their lock marks, the cells last asked."""
 
-    __slots__ = ("steps", "ended", "marks", "version", "_marks_from", "_cache")
+    __slots__ = ("steps", "ended", "marks", "version", "_marks_new", "_cache")
 
     def __init__(self) -> None:
         self.steps: dict[str, Steps] = {}
         self.ended = Steps()  # how many of its lanes had ended (for the label's "done")
         self.marks: list[float] = []  # times a traced lock was acquired, ascending
         self.version = 0  # bumped whenever the cells it answers change
-        self._marks_from = math.inf  # the earliest mark added since the cells were last asked
+        self._marks_new = False  # a mark was added since the cells were last asked
         self._cache: tuple | None = None  # (window, now, times, carries, states, marks)
 
     def add(self, state: str, t0: float, t1: float | None, weight: float) -> None:
@@ -117,7 +118,7 @@ class DenseRow:
 
     def add_mark(self, t: float) -> None:
         bisect.insort(self.marks, t)
-        self._marks_from = min(self._marks_from, t)
+        self._marks_new = True
 
     def state_at(self, now: float) -> str:
         """The state most of its lanes are in at ``now`` ("done" if most ended), for the row's label."""
@@ -138,7 +139,7 @@ class DenseRow:
         window = (t0, t1, n)
         cache = self._cache
         if cache is not None and cache[0] == window and cache[1] == now and changed == math.inf \
-                and self._marks_from == math.inf:
+                and not self._marks_new:
             return cache[4], cache[5]
         width = (t1 - t0) / n
         if cache is not None and cache[0] == window:  # cells before the earliest change keep their values
@@ -167,7 +168,7 @@ class DenseRow:
         else:
             states, marks = cache[4], cache[5]
         self._cache = (window, now, times, carries, states, marks)
-        self._marks_from = math.inf
+        self._marks_new = False
         return states, marks
 
     def _marks_in(self, t0: float, t1: float, n: int, now: float, width: float) -> list[bool]:
@@ -197,7 +198,10 @@ class _Ink:
 class Density:
     """The dense rows of one view: the lanes in the order given, ``per_row`` to a row."""
 
+    _serials = itertools.count()
+
     def __init__(self, trace: Trace, per_row: int, variant: str | None = None) -> None:
+        self.serial = next(self._serials)  # with a row's index and version: these very cells (an id() is reused)
         self.trace = trace
         self.per_row = per_row
         self.variant = variant  # the lanes' variant (a comparison's view), to tell views apart
@@ -241,21 +245,12 @@ def _take(lane: Lane, ink: _Ink) -> None:
     row = ink.row
     segments = lane.segments
     n = len(segments)
-    if ink.segments < n or ink.tail:
+    if ink.segments < n or ink.tail:  # new segments, or the one held open ended or its cpu split moved on
         open_last = segments[-1].t1 is None
         closed = n - 1 if open_last else n
-        if ink.tail:  # the segment held open: ended, or its cpu split moved on
-            fresh = [piece for seg in segments[ink.segments:closed] for piece in _seg_pieces(seg)]
-            tail = _seg_pieces(segments[-1]) if open_last else []
-            _swap(row, ink.tail, fresh + tail)
-        else:  # only new segments: add them
-            add = row.add
-            for seg in segments[ink.segments:closed]:
-                for state, share in _shares(seg):
-                    add(state, seg.t0, seg.t1, share)
-            tail = _seg_pieces(segments[-1]) if open_last else []
-            for piece in tail:
-                add(*piece)
+        fresh = [piece for seg in segments[ink.segments:closed] for piece in _seg_pieces(seg)]
+        tail = _seg_pieces(segments[-1]) if open_last else []
+        _swap(row, ink.tail, fresh + tail)
         ink.segments, ink.tail = closed, tail
     if lane.overlays or ink.spans or lane.folded:
         _take_spans(lane, ink, row)

@@ -9,7 +9,7 @@ from tui.lessons import fmt_s
 from tui.lessons import futures as lesson
 from tui.model import Trace
 from tui.widgets.palette import STATE_COLOURS, STATE_LABELS
-from tui.widgets.panel import TextPanel
+from tui.widgets.panel import ScenarioPanel
 from tui.widgets.strips import BAD, GOOD, MUTED
 
 MAX_ROWS = 10
@@ -47,19 +47,10 @@ def describe_handled(trace: Trace, now: float, rows: int = MAX_ROWS) -> Text:
     return out
 
 
-class HandledPanel(TextPanel):
+class HandledPanel(ScenarioPanel):
     """When each future was done and when its result was handled, for futures."""
 
-    DEFAULT_CSS = """
-    HandledPanel {
-        height: auto;
-        padding: 0 1;
-    }
-    """
+    TITLE = "results handled"
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "results handled"
-
-    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
-        self.show_text(describe_handled(trace, now))
+    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
+        return describe_handled(trace, now)

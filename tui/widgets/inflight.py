@@ -8,7 +8,7 @@ from rich.text import Text
 from tui import lessons
 from tui.lessons import fmt_s
 from tui.model import Trace
-from tui.widgets.panel import TextPanel
+from tui.widgets.panel import ScenarioPanel
 from tui.widgets.strips import MUTED, linear_bar, series_cells
 from tui.widgets.timeline import visible_window
 
@@ -56,19 +56,10 @@ def describe_flight(trace: Trace, now: float, window: tuple[float, float] | None
     return out
 
 
-class InFlightPanel(TextPanel):
+class InFlightPanel(ScenarioPanel):
     """Requests in flight and the client's cost, for async-fetch."""
 
-    DEFAULT_CSS = """
-    InFlightPanel {
-        height: auto;
-        padding: 0 1;
-    }
-    """
+    TITLE = "requests in flight"
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "requests in flight"
-
-    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
-        self.show_text(describe_flight(trace, now, window, max(self.content_region.width, 10)))
+    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
+        return describe_flight(trace, now, window, width)

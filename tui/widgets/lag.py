@@ -9,7 +9,7 @@ from tui import lessons
 from tui.lessons import fmt_s
 from tui.lessons.mixed_loop import HEARTBEAT_S
 from tui.model import Trace
-from tui.widgets.panel import TextPanel
+from tui.widgets.panel import ScenarioPanel
 from tui.widgets.strips import BAD, MUTED, lateness_colour, log_scale_key, log_strip, series_cells
 from tui.widgets.timeline import visible_window
 
@@ -74,22 +74,12 @@ def describe_lag(trace: Trace, now: float, window: tuple[float, float] | None, w
     return out
 
 
-class LoopLagPanel(TextPanel):
+class LoopLagPanel(ScenarioPanel):
     """How late the event loop ran the heartbeat, beat by beat, for mixed-loop."""
 
-    DEFAULT_CSS = """
-    LoopLagPanel {
-        height: auto;
-        padding: 0 1;
-    }
-    """
+    TITLE = "loop lag: how late each heartbeat woke"
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "loop lag: how late each heartbeat woke"
-
-    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
+    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
         model = trace.meta.get("params", {}).get("model")
-        self.border_title = f"loop lag, model={model}: how late each heartbeat woke" if model else \
-            "loop lag: how late each heartbeat woke"
-        self.show_text(describe_lag(trace, now, window, max(self.content_region.width, 10)))
+        self.border_title = f"loop lag, model={model}: how late each heartbeat woke" if model else self.TITLE
+        return describe_lag(trace, now, window, width)

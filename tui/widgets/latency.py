@@ -7,7 +7,7 @@ from rich.text import Text
 
 from tui import lessons
 from tui.model import Trace
-from tui.widgets.panel import TextPanel
+from tui.widgets.panel import ScenarioPanel
 from tui.widgets.strips import MUTED, lateness_colour, log_scale_key, log_strip, series_cells
 from tui.widgets.timeline import visible_window
 
@@ -43,19 +43,10 @@ def describe_latency(trace: Trace, now: float, window: tuple[float, float] | Non
     return out
 
 
-class LatencyPanel(TextPanel):
+class LatencyPanel(ScenarioPanel):
     """The responder's latency per request and per stage, for convoy."""
 
-    DEFAULT_CSS = """
-    LatencyPanel {
-        height: auto;
-        padding: 0 1;
-    }
-    """
+    TITLE = "I/O thread latency"
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.border_title = "I/O thread latency"
-
-    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
-        self.show_text(describe_latency(trace, now, window, max(self.content_region.width, 10)))
+    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
+        return describe_latency(trace, now, window, width)

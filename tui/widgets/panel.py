@@ -20,6 +20,8 @@ from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widgets import Static
 
+from tui.model import Trace
+
 
 class Drawn:
     """A text's lines as drawn at one width and style: the strips of each of its lines, and all of them in order."""
@@ -170,3 +172,26 @@ class TextPanel(Static):
         if y < len(drawn.rows):
             return drawn.rows[y]
         return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+
+class ScenarioPanel(TextPanel):
+    """A scenario's own panel under the cores and locks (the run screen's EXTRA_PANELS): ``TITLE`` on its border,
+    ``describe(trace, now, window, width)`` its text, redrawn with the timeline's window."""
+
+    DEFAULT_CSS = """
+    ScenarioPanel {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+    TITLE = ""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = self.TITLE
+
+    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
+        self.show_text(self.describe(trace, now, window, max(self.content_region.width, 10)))
+
+    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
+        raise NotImplementedError

@@ -305,7 +305,7 @@ class Timeline(ScrollView, can_focus=True):
         row = self._density.rows[index]
         states, marks = row.cells(t0, t1, n, self.now)
         name, state = f"{lanes[0].name} +{len(lanes) - 1}", row.state_at(self.now)
-        key = (id(self._density), index, row.version, name, state, width, t0, t1, n)
+        key = ("dense", self._density.serial, index, row.version, name, state, width, t0, t1, n)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._strips[key] = self._strip(name, state, states, marks, width)
