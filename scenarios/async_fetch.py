@@ -203,6 +203,8 @@ def run(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
     if "asyncio" in models:
         import aiohttp  # noqa: F401 - imported before any clock starts: importing is no model's cost
     probe.note(latency={"sum_s": sum(delays) / 1000, "max_s": max(delays) / 1000}, threads_before=os_threads())
+    if model == "compare":
+        probe.note(models={name: urls for name in models})  # each model's tasks, for concviz's layout
     with FetchServer() as server:
         links = [server.url(n, ms) for n, ms in enumerate(delays)]
         for name in models:

@@ -80,8 +80,9 @@ def percentile(values, share):
 
 def run(cpu_threads=2, requests=200, switch_interval_ms=5.0):
     sys.setswitchinterval(switch_interval_ms / 1000)
-    for k in range(cpu_threads + 1):
-        name = f"{k} CPU thread" + ("" if k == 1 else "s")
+    names = [f"{k} CPU thread" + ("" if k == 1 else "s") for k in range(cpu_threads + 1)]
+    probe.note(models={name: k + 1 for k, name in enumerate(names)})  # each stage's tasks, for concviz's layout
+    for k, name in enumerate(names):
         with probe.variant(name):
             latencies = stage(k, requests)
         figures = {"cpu_threads": k, "requests": len(latencies),

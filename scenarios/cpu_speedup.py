@@ -62,7 +62,11 @@ def interpreters(n, items, workers):
 
 def run(n=1_000_000, items=4, workers=0):
     workers = workers or os.cpu_count() or 1
-    probe.note(workers=workers)
+    # every model and its tasks (a lane per work item, and the pool's start-up), for concviz to lay out at once
+    models = {"serial": items, "threads": items + 1, "processes": items + 1}
+    if hasattr(futures, "InterpreterPoolExecutor"):  # Python 3.14+
+        models["interpreters"] = 2
+    probe.note(workers=workers, models=models)
 
     with probe.variant("serial"):
         results = [work_item(i, n, "main") for i in range(items)]
@@ -76,7 +80,7 @@ def run(n=1_000_000, items=4, workers=0):
         results = pooled(futures.ProcessPoolExecutor, "process", n, items, workers)
     print("processes:", results)
 
-    if hasattr(futures, "InterpreterPoolExecutor"):  # Python 3.14+
+    if "interpreters" in models:
         with probe.variant("interpreters"):
             results = interpreters(n, items, workers)
         print("interpreters:", results)

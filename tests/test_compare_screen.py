@@ -7,6 +7,7 @@ Regenerate the snapshots after a deliberate change: ``.venv/bin/pytest tests/tes
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -15,9 +16,10 @@ from tests import fixtures
 from tests.conftest import TraceBuilder
 from tui import tracefile
 from tui.app import make_app
-from tui.clock import ReplayClock
+from tui.clock import LiveClock, ReplayClock
 from tui.screens.compare import CompareScreen, compares, nice_span, share_rows
 from tui.screens.help import HelpScreen
+from tui.pacing import BUSY_FRAME_S
 from tui.screens.run import RunScreen
 from tui.widgets.compare_table import CompareTable, figures_table
 from tui.widgets.status import StatusLine
@@ -170,22 +172,24 @@ async def test_a_recording_without_variants_replays_on_the_run_screen():
 # ---------------------------------------------------------------------------------------------- screen
 
 
-async def test_models_appear_as_they_start_and_the_table_says_what_is_so_far():
+async def test_models_fill_in_as_they_start_and_the_table_says_what_is_so_far():
     trace = recorded("cpu-speedup")
     threads = trace.variants["threads"]
     app = paused(trace, (threads.start + threads.end) / 2)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        displayed = [m.variant for m in screen.query(VariantLanes) if m.display]
-        assert displayed == ["serial", "threads"]
+        models = {m.variant: m for m in screen.query(VariantLanes) if m.display}
+        assert list(models) == ["serial", "threads", "processes"]  # announced by the scenario: all laid out
+        assert "not started yet" in models["processes"].render_line(0).text
+        assert "not started yet" not in models["threads"].render_line(0).text
         table = screen.query_one(CompareTable).table
-        rows = {str(cell) for cell in table.columns[0].cells}
-        assert any("threads" in row and "so far" in row for row in rows)
-        assert not any("processes" in row for row in rows)
+        rows = list(zip(*[[str(cell) for cell in column.cells] for column in table.columns]))
+        assert [row[0] for row in rows] == ["serial", "threads so far", "processes"]
+        assert set(rows[2][1:]) == {"\u2013"}  # not started: no figures yet
         await pilot.press("end")
         await settle(pilot)
-        assert [m.variant for m in screen.query(VariantLanes) if m.display] == ["serial", "threads", "processes"]
+        assert "not started yet" not in models["processes"].render_line(0).text
 
 
 async def test_replay_controls_work_on_the_comparison_screen():
@@ -248,7 +252,7 @@ async def test_a_model_this_python_lacks_is_named_with_the_python_it_needs():
     app = paused(recorded("cpu-speedup"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert "needs Python 3.14" in str(app.screen.query_one(CompareTable).table.caption)
+        assert "needs Python 3.14" in app.screen.query_one(CompareTable).note
 
 
 async def test_a_comparison_fed_batch_by_batch_fills_in_model_by_model():
@@ -270,6 +274,70 @@ async def test_a_comparison_fed_batch_by_batch_fills_in_model_by_model():
         screen.draw()
         await settle(pilot)
         assert [m.variant for m in screen.query(VariantLanes)] == ["serial", "threads"]
+
+
+async def test_announced_models_have_their_rows_from_the_start_and_nothing_moves_as_they_start():
+    """A run that announces its models (probe.note(models=...)) is laid out once: a model not started yet shows
+    its name and keeps the rows of the tasks it will have, so its start moves no other panel."""
+    build = TraceBuilder()
+    build.hello().info(json.dumps({"models": {"serial": 1, "threads": 2, "processes": 2}}))
+    build.variant(1, "serial", 0.0).task(1, "heavy #0", 0.0, kind="main", variant=1)
+    trace = build.trace({"scenario": "cpu-speedup", "params": {"n": 10, "items": 1}})
+    app = paused(trace, 0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.clock = ReplayClock(10.0, playing=False, position=0.05)
+        screen.draw()
+        await settle(pilot)
+        models = {m.variant: m for m in screen.query(VariantLanes)}
+        assert list(models) == ["serial", "threads", "processes"] and all(m.display for m in models.values())
+        assert "not started yet" in models["processes"].render_line(0).text
+        names = [cell.plain.split()[0] for cell in screen.query_one(CompareTable).table.columns[0].cells]
+        assert names == ["serial", "threads", "processes"]
+        regions = {name: m.region for name, m in models.items()}
+        figures = screen.query_one(CompareTable).region
+        more = TraceBuilder()
+        more.end(1, 0.05).variant_end(1, 0.05).variant(2, "threads", 0.05)
+        more.task(2, "pool start-up", 0.05, variant=2).task(3, "heavy #0", 0.06, variant=2)
+        more.end(2, 0.06).end(3, 0.1).variant_end(2, 0.1).variant(3, "processes", 0.1)
+        more.task(4, "heavy #0", 0.11, kind="process", variant=3)
+        trace.apply(more.records)
+        for at in (0.08, 0.12):
+            screen.clock.seek(at)
+            screen.draw()
+            await settle(pilot)
+            assert {name: m.region for name, m in models.items()} == regions, at
+            assert screen.query_one(CompareTable).region == figures
+        assert "not started yet" not in models["processes"].render_line(0).text
+
+
+async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often_and_says_so():
+    build = TraceBuilder()
+    build.hello(cores=2).variant(1, "processes", 0.0)
+    for ident, pid in ((1, 201), (2, 202)):
+        build.task(ident, f"heavy #{ident}", 0.0, kind="process", variant=1, pid=pid).state(ident, "cpu", 0.0, pid=pid)
+    trace = build.trace({"scenario": "cpu-speedup", "params": {}, "python": {"version": "3.11.7", "gil": "enabled"}})
+    app = paused(trace, 0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.clock = LiveClock(trace)
+        screen._clock_frame()
+        await settle(pilot)
+        assert screen.busy and "every core" in screen.query_one(StatusLine).render_line(0).text
+        drawn = screen._frame
+        screen._dirty = True
+        screen._clock_frame()  # a frame of the clock right after one was drawn: left out
+        assert screen._frame == drawn
+        screen._drawn_at -= BUSY_FRAME_S  # as if BUSY_FRAME_S had passed
+        screen._clock_frame()
+        assert screen._frame == drawn + 1
+        more = TraceBuilder()
+        more.state(2, "io", 0.2, pid=202)
+        trace.apply(more.records)
+        screen._clock_frame()  # one task computing: every frame again
+        assert not screen.busy and screen._frame == drawn + 2
+        await pilot.pause()
+        assert "every core" not in screen.query_one(StatusLine).render_line(0).text
 
 
 # ------------------------------------------------------------------------------------------- snapshots

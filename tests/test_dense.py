@@ -60,7 +60,9 @@ def test_rows_fed_bit_by_bit_draw_what_their_lanes_draw_afresh(name, per_row):
         batch.apply_to(trace)
         now = trace.last
         lanes = trace.ordered_lanes(now)
-        assert density.sync(lanes)
+        if not density.sync(lanes):  # a lane that arrived late but started earlier: regrouped, as Timeline does
+            density = Density(trace, per_row)
+            assert density.sync(lanes)
         if k % 3 == 0 or k == len(batches) - 1:  # the cells are asked every few batches, as frames are
             check_rows(trace, density, lanes, [(0.0, max(trace.duration, 0.5), 60)], now)
 

@@ -24,7 +24,7 @@ def metrics(trace, now: float) -> dict:
             variants[name] = _variant_figures(trace, name, variant, now)
     serial = variants.get("serial")
     for figures in variants.values():
-        if serial and serial["finished"] and figures["wall_s"] > 0:
+        if serial and serial["finished"] and figures["finished"] and figures["wall_s"] > 0:  # none for a time so far
             figures["speedup"] = round(serial["wall_s"] / figures["wall_s"], 2)
             figures["speedup_with_startup"] = round(serial["wall_s"] / (figures["wall_s"] + figures["startup_s"]), 2)
         else:

@@ -30,7 +30,7 @@ from tui.widgets.legend import StateLegend, legend_text
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.notices import NoticeBar, notices
 from tui.widgets.status import StatusLine
-from tui.widgets.variants import COUNTERS, VariantLanes, headline
+from tui.widgets.variants import COUNTERS, VariantLanes, headline, waiting
 
 COMPARISONS = {"cpu-speedup", "convoy"}  # scenarios that always run their models one after another
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -90,6 +90,7 @@ class CompareScreen(RunScreen):
     CompareScreen #why {
         height: 1fr;
         scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;  /* the text's width does not change as it grows past the panel */
     }
     CompareScreen #explanation {
         height: auto;
@@ -106,6 +107,7 @@ class CompareScreen(RunScreen):
         self.note: str | None = None  # a model this Python lacks
         self.tall = True
         self.models: dict[str, VariantLanes] = {}
+        self._known = False  # whether the table was drawn knowing the models (announced or started)
 
     # --------------------------------------------------------------------------------------------- layout
 
@@ -131,7 +133,7 @@ class CompareScreen(RunScreen):
         self._fit(self.size.width, self.size.height)
         if not self.replaying and self.session is None:
             self.start_run()
-        self.set_interval(FRAME_S, self.draw)
+        self.set_interval(FRAME_S, self._clock_frame)  # the clock's frames only (none drawn early for events)
         self.draw()
 
     def _fit(self, width: int, height: int) -> None:
@@ -153,58 +155,78 @@ class CompareScreen(RunScreen):
         if now is None:
             return
         trace = self.trace
-        self.panel(StatusLine).show(trace, now, self.clock)
+        self.panel(StatusLine).show(trace, now, self.clock, self.busy)
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
                                     "r runs again, h goes home, q quits")
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
-        if settled or self._frame % SLOW_EVERY == 0:
-            found = lessons.metrics(trace, now) if trace.variants else {}
+        known = bool(trace.variants or planned_models(trace))
+        if settled or self._frame % SLOW_EVERY == 0 or known != self._known:  # the models' rows at once
+            self._known = known
+            found = lessons.metrics(trace, now) if known else {}
             self.figures = found.get("variants", {})
             lacks = found.get("interpreters") if self.tall else None  # short: the explanation says it
             self.note = f"interpreters: {lacks}" if lacks else None
-            self.panel(CompareTable).show(self.figures, self.note)
+            self.panel(CompareTable).show({name: {} for name in planned_models(trace)} | self.figures, self.note)
             self.panel(LessonPanel).show(trace, now)
             self.panel(NoticeBar).show(trace, now)
         self._show_models(trace, now)
         self._frame += 1
 
     def _show_models(self, trace: Trace, now: float) -> None:
-        shown = [v for v in trace.variants.values() if v.start <= now]
-        self.query_one("#waiting").display = not shown
-        for variant in trace.variants.values():
-            if variant.name not in self.models:
-                lanes = self.models[variant.name] = VariantLanes(variant.name, label_width=self.label_width)
-                self.query_one("#variants").mount(lanes)
-            self.models[variant.name].display = variant.start <= now
-            self.models[variant.name].label_width = self.label_width  # shown or not yet: one width for all
-        if not shown:
+        """Every model the run announced (``probe.note(models=...)``) from the start, with rows for the tasks
+        each will have: the screen is laid out once, not again as each model starts and its tasks arrive (a
+        layout pass costs the cores the next model is measured on)."""
+        announced = planned_models(trace)
+        started = {name for name, v in trace.variants.items() if v.start <= now}
+        planned = [name for name in dict.fromkeys([*announced, *trace.variants]) if name in started or
+                   name in announced]
+        for name in planned:
+            if name not in self.models:
+                self.models[name] = VariantLanes(name, label_width=self.label_width)
+                self.query_one("#variants").mount(self.models[name])
+        for name, lanes in self.models.items():
+            lanes.display = name in planned
+            lanes.label_width = self.label_width  # shown or not yet: one width for all
+        self.query_one("#waiting").display = not planned
+        if not planned:
             return
-        self.span = nice_span(max(_until(v, now) - v.start for v in shown))
-        self._plan(trace, now, shown)
+        shown = [trace.variants[name] for name in planned if name in started]
+        if shown:
+            self.span = nice_span(max(_until(v, now) - v.start for v in shown))
+        self._plan(trace, now, planned, started, announced)
         scales = {name: _peak(trace.counters[name], now) for name in COUNTERS if name in trace.counters}
-        for variant in shown:
-            lanes = self.models[variant.name]
+        for name in planned:
+            lanes = self.models[name]
+            variant = trace.variants.get(name)
+            if name not in started:
+                lanes.show_variant(trace, now, Variant(name, math.inf), (0.0, self.span), waiting(name), scales)
+                continue
             running = variant.end is None or now < variant.end
             lanes.show_variant(trace, now, variant, (variant.start, variant.start + self.span),
-                               headline(variant.name, self.figures.get(variant.name, {}), running), scales)
+                               headline(name, self.figures.get(name, {}), running), scales)
 
-    def _plan(self, trace: Trace, now: float, shown: list[Variant]) -> None:
+    def _plan(self, trace: Trace, now: float, planned: list[str], started: set[str],
+              announced: dict[str, int]) -> None:
         """Share the rows the models can have between them: all their lanes if they fit, else fewer rows each
-        (tasks share rows); a row per core while there is room, else one for all cores."""
-        budget = self._rows_for_models(trace, len(shown))
-        lanes = [len(trace.ordered_lanes(now, v.name)) for v in shown]
+        (tasks share rows); a row per core while there is room, else one for all cores. A model still running or
+        not started yet is planned with the tasks it announced, so its rows are there before they arrive."""
+        budget = self._rows_for_models(trace, len(planned))
+        counts = {name: len(trace.ordered_lanes(now, name)) for name in planned}
+        lanes = [counts[name] if _over(trace.variants.get(name), now) else max(counts[name], announced.get(name, 0))
+                 for name in planned]
         sample = trace.samples[-1] if trace.samples else None
         cores = len(sample.cores) if sample else 0
         counters = sum(1 for name in COUNTERS if name in trace.counters)
-        n = len(shown)
+        n = len(planned)
         each = cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes)
         fixed = n * (1 + (cores if each else 1) + counters)
         rows = share_rows(lanes, budget - fixed) if self.fit else lanes
         spaced = fixed + sum(rows) + n - 1 <= budget
-        for variant, k, last in zip(shown, rows, [False] * (n - 1) + [True]):
-            model = self.models[variant.name]
+        for name, planned_lanes, k, last in zip(planned, lanes, rows, [False] * (n - 1) + [True]):
+            model = self.models[name]
             model.core_rows = "each" if each else "mean"
             model.max_rows = max(k, 1)
+            model.planned = planned_lanes
             model.set_class(spaced and not last, "-spaced")
         needed = fixed + sum(rows) + (n - 1 if spaced else 0)
         self.query_one("#variants").styles.height = max(min(needed, budget), 1)
@@ -241,6 +263,19 @@ class CompareScreen(RunScreen):
     def keys(self) -> list[tuple[str, str]]:
         fit = "fit every model on screen: tasks share rows when there are more than rows (off: a row each, scroll)"
         return [(key, fit if key == "d" else what) for key, what in super().keys()]
+
+
+def planned_models(trace: Trace) -> dict[str, int]:
+    """The models the run announced it will compare, in order, and how many tasks each will have (a scenario's
+    ``probe.note(models={name: tasks})``; none: a run that did not say)."""
+    models = trace.info.get("models")
+    if not isinstance(models, dict):
+        return {}
+    return {name: tasks if isinstance(tasks, int) else 0 for name, tasks in models.items()}
+
+
+def _over(variant: Variant | None, now: float) -> bool:
+    return variant is not None and variant.end is not None and variant.end <= now
 
 
 def _until(variant: Variant, now: float) -> float:

@@ -26,6 +26,7 @@ from scenarios.catalog import ParamError
 from tui import tracefile
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
+from tui.pacing import BUSY_FRAME_S, CoreUse
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
 from tui.widgets.handled import HandledPanel
@@ -126,6 +127,8 @@ class RunScreen(Screen):
         self._frame = 0
         self._drawn: tuple | None = None
         self._drawn_at = 0.0  # time.monotonic() of the last frame drawn
+        self._core_use = CoreUse()
+        self.busy = False  # the scenario can use every core: frames every BUSY_FRAME_S (the status line says so)
         self._for_events = False  # whether that frame was drawn for events that arrived (not by the clock)
         self._frames = None  # the clock's frame timer
         self._soon = None  # a frame due for events that arrived
@@ -256,13 +259,23 @@ class RunScreen(Screen):
 
     def _events_frame(self) -> None:
         self._soon = None
+        if self._paced():
+            return
         self._for_events = True
         self.draw()
         self._frames.reset()
 
     def _clock_frame(self) -> None:
+        if self._paced():
+            return
         self._for_events = False
         self.draw()
+
+    def _paced(self) -> bool:
+        """Whether to leave out a frame of the clock or for events: while the live scenario can use every core
+        (tui.pacing) they come every ``BUSY_FRAME_S``. What the learner does is drawn at once all the same."""
+        self.busy = self.clock.live and self._core_use.every_core(self.trace)
+        return self.busy and time.monotonic() - self._drawn_at < BUSY_FRAME_S - FRAME_S / 2
 
     def _keep_if_ended(self) -> None:
         """A live run that ended joins the session's runs (the takeaways screen quotes them)."""
@@ -298,19 +311,19 @@ class RunScreen(Screen):
         if state == self._drawn and not self._dirty:
             return None
         self._drawn, self._dirty = state, False
+        self._drawn_at = time.monotonic()
         return now
 
     def draw(self) -> None:
         now = self.next_frame()
         if now is None:
             return
-        self._drawn_at = time.monotonic()
         trace = self.trace
         reach = trace.duration if self.replaying else None
         timeline = self.panel(Timeline)
         timeline.show(trace, now, reach=reach)
         self._fit_lanes(timeline)
-        self.panel(StatusLine).show(trace, now, self.clock)
+        self.panel(StatusLine).show(trace, now, self.clock, self.busy)
         self.panel(CoresPanel).show(trace, now)
         self.panel(OutputLog).show(trace, now)
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else

@@ -2,11 +2,12 @@
 
 The columns are the figures the run's lesson produced, in a fixed order: a cpu-speedup run has wall time,
 speedup and cores used; async-fetch has threads, memory and context switches; convoy has latency percentiles.
-A model still running shows its figures so far, marked as such.
+A model still running shows its figures so far, marked as such; one not started yet has its row, empty.
 """
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -64,9 +65,9 @@ def finished(figures: dict) -> bool:
     return figures.get("measured_by", "client") == "client"
 
 
-def figures_table(variants: dict[str, dict], note: str | None = None, width: int = 200) -> Table:
+def figures_table(variants: dict[str, dict], width: int = 200) -> Table:
     """The table of ``variants`` (name -> figures) in ``width`` cells, leaving out the least telling columns
-    if it must; ``note``: a line under it (a model this Python lacks)."""
+    if it must."""
     keys = [k for k in COLUMNS if any(f.get(k) is not None for f in variants.values())]
     cells = {k: [COLUMNS[k][1](f[k]) for f in variants.values() if f.get(k) is not None] for k in keys}
     used = max(len(name) + len(" so far") for name in variants) + GAP
@@ -77,15 +78,14 @@ def figures_table(variants: dict[str, dict], note: str | None = None, width: int
         if key in keys:
             keys.remove(key)
             widths.pop(key)
-    table = Table(box=None, padding=(0, GAP, 0, 0), header_style=f"bold {MUTED}", expand=False, caption=note,
-                  caption_style=MUTED, caption_justify="left")
+    table = Table(box=None, padding=(0, GAP, 0, 0), header_style=f"bold {MUTED}", expand=False)
     table.add_column("model", no_wrap=True)
     for key in keys:
         table.add_column(COLUMNS[key][0], justify="right", no_wrap=True)
     for name, figures in variants.items():
-        done = finished(figures)
+        done = finished(figures) and bool(figures)  # none yet: a model that has not started
         label = Text(name, style=NAME)
-        if not done:
+        if not done and figures:
             label.append(" so far", style=MUTED)
         cells = [label]
         for key in keys:
@@ -110,11 +110,15 @@ class CompareTable(Static):
         super().__init__("", name=name, id=id, classes=classes)
         self._shown: tuple | None = None
         self._given: tuple[dict, str | None] = ({}, None)
+        self.note: str | None = None
+        """The line under the table (a model this Python lacks)."""
+        self._shape: tuple | None = None
         self.table: Table | None = None
         """The table shown (None before the first model's figures)."""
 
     def show(self, variants: dict[str, dict], note: str | None = None) -> None:
         self._given = (variants, note)
+        self.note = note
         width = max(self.content_region.width, 40)
         key = (repr(variants), note, width)
         if key == self._shown:
@@ -122,10 +126,19 @@ class CompareTable(Static):
         self._shown = key
         if not variants:
             self.table = None
-            self.update(Text("The figures appear as each model runs.", style=MUTED))
+            self._update(Text("The figures appear as each model runs.", style=MUTED), None)
             return
-        self.table = figures_table(variants, note, width)
-        self.update(self.table)
+        self.table = figures_table(variants, width)
+        content = self.table
+        if note:  # its own line under the table, not wrapped at the table's width
+            content = Group(self.table, Text(note, style=MUTED, no_wrap=True, overflow="ellipsis"))
+        self._update(content, (len(variants), note, width))
+
+    def _update(self, content, shape: tuple | None) -> None:
+        """Show ``content``; the screen is laid out again only when its ``shape`` (the rows, the note under them
+        and the width they wrap at) changed: figures changing in their cells do not move anything else."""
+        self.update(content, layout=shape is None or shape != self._shape)
+        self._shape = shape
 
     def on_resize(self) -> None:
         self.show(*self._given)  # the columns that fit may have changed

@@ -7,11 +7,13 @@ from rich.text import Text
 from tui.interpreter import describe
 from tui.lessons import fmt_s
 from tui.model import Trace
+from tui.pacing import BUSY_FRAME_S
 from tui.widgets.panel import TextPanel
 
 MUTED = "#8b949e"
 GOOD = "#3fb950"
 BAD = "#f85149"
+BUSY_WORDS = (f"  every core is the scenario's: drawn every {BUSY_FRAME_S:g} s", f"  cores busy: {BUSY_FRAME_S:g} s")
 
 
 def run_state(trace: Trace, clock) -> tuple[str, str]:
@@ -82,12 +84,18 @@ class StatusLine(TextPanel):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
 
-    def show(self, trace: Trace, now: float, clock) -> None:
+    def show(self, trace: Trace, now: float, clock, busy: bool = False) -> None:
+        """``busy``: the scenario can use every core, so the screen draws less often (tui.pacing); said where
+        there is room."""
         width = self.size.width - 2
         for short_python, short_words, only in ((False, False, None), (True, False, None), (True, True, None),
                                                 (True, True, ("progress",))):
             text, python = self.compose_line(trace, now, clock, short_python, short_words, only)
             if text.cell_len + 2 + len(python) <= width:
+                break
+        for words in BUSY_WORDS if busy else ():
+            if text.cell_len + len(words) + 2 + len(python) <= width:
+                text.append(words, style=MUTED)
                 break
         text.append(" " * max(width - text.cell_len - len(python), 2))
         text.append(python, style=MUTED)

@@ -54,6 +54,11 @@ def headline(name: str, figures: dict, running: bool) -> list[tuple[str, Style]]
     return pieces
 
 
+def waiting(name: str) -> list[tuple[str, Style]]:
+    """The header of a model announced but not started yet."""
+    return [(name, NAME), ("not started yet", DIM)]
+
+
 def held_loads(trace: Trace, core: int | None, t0: float, t1: float, n: int, until: float) -> list[float | None]:
     """Busy % of ``core`` (None: the mean of all cores) in ``n`` columns from ``t0`` to ``t1``: the sample that
     measured each column's middle (the first taken after it); blank after ``until`` or where none did."""
@@ -133,6 +138,8 @@ class VariantLanes(Timeline):
         self.variant = variant
         self.max_rows: int | None = None
         """Lane rows this model may use; more tasks than that share rows."""
+        self.planned = 0
+        """Tasks the screen planned rows for: a model running or not started yet has room for its tasks to come."""
         self.core_rows = "each"
         """``each``: a row per core; ``mean``: one row for the mean of all cores."""
         self.headline: list[tuple[str, Style]] = [(variant, NAME)]
@@ -148,10 +155,12 @@ class VariantLanes(Timeline):
                      headline: list[tuple[str, Style]], scales: dict[str, float]) -> None:
         """Draw the model ``span`` (its start and end) of ``trace`` as at ``now`` on ``window``; ``scales``: each
         counter row's top value, shared by every model."""
-        if span.end is not None and span.end <= now:  # over: only the layout, its figures or a late sample change it
-            covered = bisect.bisect_right(trace.sample_times, span.end + SAMPLE_HOLD_S)
-            key = (id(trace), window, tuple(headline), tuple(scales.items()), covered, self.dense, self.max_rows,
-                   self.core_rows, self.label_width)
+        if span.start > now or (span.end is not None and span.end <= now):
+            # not started or over: only the layout, its figures or a late sample change it
+            covered = bisect.bisect_right(trace.sample_times, span.end + SAMPLE_HOLD_S) if span.end is not None \
+                else bool(trace.samples)
+            key = (id(trace), span.start, window, tuple(headline), tuple(scales.items()), covered, self.dense,
+                   self.max_rows, self.planned, self.core_rows, self.label_width)
             if key == self._shown_key:
                 return
             self._shown_key = key
@@ -162,7 +171,9 @@ class VariantLanes(Timeline):
 
     @property
     def until(self) -> float:
-        """The last moment this model shows: its end, or now while it runs."""
+        """The last moment this model shows: its end, or now while it runs (before its start: none)."""
+        if self.span.start > self.now:
+            return -math.inf
         end = self.span.end
         return self.now if end is None else min(end, self.now)
 
@@ -170,13 +181,14 @@ class VariantLanes(Timeline):
     def running(self) -> bool:
         return self.span.start <= self.now and (self.span.end is None or self.now < self.span.end)
 
-    def rows_needed(self, lanes: int, cores: int, counters: int) -> int:
-        return 1 + lanes + (cores if self.core_rows == "each" else 1) + counters
+    def _per_row(self, lanes: int) -> int:
+        """Tasks per row for ``lanes`` tasks: one each, or as many as fit them into ``max_rows`` when dense."""
+        room = self.max_rows if self.dense and self.max_rows else lanes
+        return max(math.ceil(lanes / max(room, 1)), 1)
 
     def _group(self) -> None:
         lanes = self.trace.ordered_lanes(self.now, self.variant)
-        room = self.max_rows if self.dense and self.max_rows else len(lanes)
-        per_row = max(math.ceil(len(lanes) / max(room, 1)), 1)
+        per_row = self._per_row(len(lanes))
         if per_row > 1:
             self._use_density(lanes, per_row)
         self.rows = [lanes[i : i + per_row] for i in range(0, len(lanes), per_row)]
@@ -185,7 +197,8 @@ class VariantLanes(Timeline):
         cores = len(sample.cores) if sample else 0
         core_rows = [("core", c) for c in range(cores)] if self.core_rows == "each" else [("core", None)]
         self.extras = core_rows + [("counter", c) for c in COUNTERS if c in self.trace.counters]
-        height = 1 + len(self.rows) + len(self.extras)
+        planned = max(self.planned, len(lanes))  # the rows planned are there before their tasks arrive
+        height = 1 + max(len(self.rows), math.ceil(planned / self._per_row(planned))) + len(self.extras)
         self.virtual_size = Size(self.scrollable_content_region.width or self.size.width, height)
         if height != self._height:
             self._height = height
@@ -220,7 +233,8 @@ class VariantLanes(Timeline):
             segments.append(Segment(text, style))
             used += len(text)
         segments.append(Segment(" " * (self.label_width + 1 - used)))
-        segments += self._ticks()
+        if self.span.start <= self.now:
+            segments += self._ticks()
         return Strip(segments).adjust_cell_length(width).apply_style(HEADER_BG)
 
     def _ticks(self) -> list[Segment]:
