@@ -90,7 +90,7 @@ class CompareScreen(RunScreen):
     CompareScreen #why {
         height: 1fr;
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;  /* the text's width does not change as it grows past the panel */
+        overflow-y: scroll;  /* the text's width does not change as it grows past the panel */
     }
     CompareScreen #explanation {
         height: auto;

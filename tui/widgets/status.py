@@ -13,7 +13,7 @@ from tui.widgets.panel import TextPanel
 MUTED = "#8b949e"
 GOOD = "#3fb950"
 BAD = "#f85149"
-BUSY_WORDS = (f"  every core is the scenario's: drawn every {BUSY_FRAME_S:g} s", f"  cores busy: {BUSY_FRAME_S:g} s")
+BUSY_WORDS = (f"  every core busy: redrawn every {BUSY_FRAME_S:g} s", f"  cores busy: {BUSY_FRAME_S:g} s frames")
 
 
 def run_state(trace: Trace, clock) -> tuple[str, str]:
