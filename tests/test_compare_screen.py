@@ -20,7 +20,7 @@ from tui.clock import LiveClock, ReplayClock
 from tui.screens.compare import CompareScreen, compares, nice_span, share_rows
 from tui.screens.help import HelpScreen
 from tui.pacing import BUSY_FRAME_S
-from tui.screens.run import RunScreen
+from tui.screens.run import FRAME_S, RunScreen
 from tui.widgets.compare_table import CompareTable, figures_table
 from tui.widgets.status import StatusLine
 from tui.widgets.variants import VariantLanes, counter_cells, held_loads, headline
@@ -311,6 +311,21 @@ async def test_announced_models_have_their_rows_from_the_start_and_nothing_moves
         assert "not started yet" not in models["processes"].render_line(0).text
 
 
+class HandOver:
+    """A session as far as pacing sees it: how often it was asked to hand events over."""
+
+    every: float | None = None
+
+    def hand_over_every(self, seconds: float | None) -> None:
+        self.every = seconds
+
+    def cancel(self, reason: str) -> None:
+        pass
+
+    def kill_tree(self) -> None:
+        pass
+
+
 async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often_and_says_so():
     build = TraceBuilder()
     build.hello(cores=2).variant(1, "processes", 0.0)
@@ -321,9 +336,11 @@ async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         screen.clock = LiveClock(trace)
+        screen.session = session = HandOver()
         screen._clock_frame()
         await settle(pilot)
         assert screen.busy and "every core" in screen.query_one(StatusLine).render_line(0).text
+        assert session.every == FRAME_S  # events handed over once a frame, not every 10 ms
         drawn = screen._frame
         screen._dirty = True
         screen._clock_frame()  # a frame of the clock right after one was drawn: left out
@@ -335,7 +352,7 @@ async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often
         more.state(2, "io", 0.2, pid=202)
         trace.apply(more.records)
         screen._clock_frame()  # one task computing: every frame again
-        assert not screen.busy and screen._frame == drawn + 2
+        assert not screen.busy and screen._frame == drawn + 2 and session.every is None
         await pilot.pause()
         assert "every core" not in screen.query_one(StatusLine).render_line(0).text
 

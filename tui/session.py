@@ -86,6 +86,7 @@ class Session:
         self.seed = seed
         self.sink = sink
         self.time_limit_s = time_limit_s
+        self.deliver_s = DELIVER_S  # events go to the sink at most this often (see hand_over_every)
         self.proc: subprocess.Popen | None = None
         self._cancel_reason: str | None = None
         self._stderr_tail = bytearray()
@@ -140,6 +141,11 @@ class Session:
             except ProcessLookupError:
                 pass
 
+    def hand_over_every(self, seconds: float | None) -> None:
+        """Hand events to the sink at most every ``seconds`` (None: every ``DELIVER_S``): a screen that draws less
+        often asks for them less often."""
+        self.deliver_s = DELIVER_S if seconds is None else seconds
+
     def pump(self) -> None:
         """Run until the child's tree has ended and every event is read; deliver batches to the sink."""
         if self.proc is None:
@@ -163,7 +169,7 @@ class Session:
                 if now >= next_tick:
                     next_tick = now + TICK_S
                     self._sample(batch)
-                if batch and (now - delivered >= DELIVER_S or not (batch.records or batch.output)):
+                if batch and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
                     self.sink(batch)
                     batch, delivered = Batch(), now
                 if self._cancel_reason is None and now - started > self.time_limit_s:
@@ -176,7 +182,7 @@ class Session:
                     self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
                 if exited_at is not None and now - exited_at > 2.0:
                     break  # a descendant outside the group holds a pipe open: stop reading it
-                due = delivered + DELIVER_S if batch.records or batch.output else next_tick
+                due = delivered + self.deliver_s if batch.records or batch.output else next_tick
                 for key, _ in sel.select(timeout=max(0.0, min(next_tick, due) - time.monotonic())):
                     data = os.read(key.fd, 65536)
                     if not data:

@@ -273,8 +273,11 @@ class RunScreen(Screen):
 
     def _paced(self) -> bool:
         """Whether to leave out a frame of the clock or for events: while the live scenario can use every core
-        (tui.pacing) they come every ``BUSY_FRAME_S``. What the learner does is drawn at once all the same."""
+        (tui.pacing) they come every ``BUSY_FRAME_S``, and the session hands events over every ``FRAME_S``. What
+        the learner does is drawn at once all the same."""
         self.busy = self.clock.live and self._core_use.every_core(self.trace)
+        if self.session is not None:  # and events handed over every frame, not every 10 ms
+            self.session.hand_over_every(FRAME_S if self.busy else None)
         return self.busy and time.monotonic() - self._drawn_at < BUSY_FRAME_S - FRAME_S / 2
 
     def _keep_if_ended(self) -> None:
