@@ -214,7 +214,7 @@ class RunScreen(Screen):
         session = Session(scenario, params, self.seed, sink=lambda b: None,
                           time_limit_s=self.time_limit_s or DEFAULT_TIME_LIMIT_S)
         session.sink = lambda batch: self.post_message(BatchArrived(session, batch))
-        self.session = session
+        self.session, self.busy = session, False  # a new session hands events over at once until told otherwise
         self.trace = Trace(session.meta())
         self.clock = LiveClock(self.trace)
         self.recorder = tracefile.Recorder()
@@ -275,9 +275,10 @@ class RunScreen(Screen):
         """Whether to leave out a frame of the clock or for events: while the live scenario can use every core
         (tui.pacing) they come every ``BUSY_FRAME_S``, and the session hands events over every ``FRAME_S``. What
         the learner does is drawn at once all the same."""
-        self.busy = self.clock.live and self._core_use.every_core(self.trace)
-        if self.session is not None:  # and events handed over every frame, not every 10 ms
-            self.session.hand_over_every(FRAME_S if self.busy else None)
+        busy = self.clock.live and self._core_use.every_core(self.trace)
+        if busy != self.busy and self.session is not None:  # and events handed over every frame, not every 10 ms
+            self.session.hand_over_every(FRAME_S if busy else None)
+        self.busy = busy
         return self.busy and time.monotonic() - self._drawn_at < BUSY_FRAME_S - FRAME_S / 2
 
     def _keep_if_ended(self) -> None:
