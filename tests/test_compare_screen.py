@@ -17,6 +17,7 @@ from tests.conftest import TraceBuilder
 from tui import tracefile
 from tui.app import make_app
 from tui.clock import LiveClock, ReplayClock
+from tui.model import Trace
 from tui.screens.compare import CompareScreen, compares, nice_span, share_rows
 from tui.screens.help import HelpScreen
 from tui.pacing import BUSY_FRAME_S
@@ -255,40 +256,45 @@ async def test_a_model_this_python_lacks_is_named_with_the_python_it_needs():
         assert "needs Python 3.14" in app.screen.query_one(CompareTable).note
 
 
+def serial_started(models: dict | None = None) -> Trace:
+    """A comparison whose first model (serial) has just started, to be fed more as a live run is; ``models``: what
+    the run announced, if anything."""
+    build = TraceBuilder()
+    build.hello()
+    if models is not None:
+        build.info(json.dumps({"models": models}))
+    build.variant(1, "serial", 0.0).task(1, "heavy #0", 0.0, kind="main", variant=1)
+    return build.trace({"scenario": "cpu-speedup", "params": {"n": 10, "items": 1}})
+
+
+async def seek(pilot, at: float) -> CompareScreen:
+    """The paused comparison drawn at ``at`` (on a play head that reaches past what the trace holds so far)."""
+    screen = pilot.app.screen
+    screen.clock = ReplayClock(10.0, playing=False, position=at)
+    screen.draw()
+    await settle(pilot)
+    return screen
+
+
 async def test_a_comparison_fed_batch_by_batch_fills_in_model_by_model():
     """What a live run does: the trace grows; the screen shows the models started so far."""
-    build = TraceBuilder()
-    build.hello().variant(1, "serial", 0.0).task(1, "heavy #0", 0.0, kind="main", variant=1)
-    trace = build.trace({"scenario": "cpu-speedup", "params": {"n": 10, "items": 1}})
-    app = paused(trace, 0.0)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        screen.clock = ReplayClock(10.0, playing=False, position=0.05)
-        screen.draw()
-        await settle(pilot)
+    trace = serial_started()
+    async with paused(trace, 0.0).run_test(size=(120, 40)) as pilot:
+        screen = await seek(pilot, 0.05)
         assert [m.variant for m in screen.query(VariantLanes)] == ["serial"]
         more = TraceBuilder()
         more.end(1, 0.05).variant_end(1, 0.05).variant(2, "threads", 0.05).task(2, "heavy #0", 0.05, variant=2)
         trace.apply(more.records)
-        screen.clock.seek(0.08)
-        screen.draw()
-        await settle(pilot)
+        await seek(pilot, 0.08)
         assert [m.variant for m in screen.query(VariantLanes)] == ["serial", "threads"]
 
 
 async def test_announced_models_have_their_rows_from_the_start_and_nothing_moves_as_they_start():
     """A run that announces its models (probe.note(models=...)) is laid out once: a model not started yet shows
     its name and keeps the rows of the tasks it will have, so its start moves no other panel."""
-    build = TraceBuilder()
-    build.hello().info(json.dumps({"models": {"serial": 1, "threads": 2, "processes": 2}}))
-    build.variant(1, "serial", 0.0).task(1, "heavy #0", 0.0, kind="main", variant=1)
-    trace = build.trace({"scenario": "cpu-speedup", "params": {"n": 10, "items": 1}})
-    app = paused(trace, 0.0)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        screen.clock = ReplayClock(10.0, playing=False, position=0.05)
-        screen.draw()
-        await settle(pilot)
+    trace = serial_started({"serial": 1, "threads": 2, "processes": 2})
+    async with paused(trace, 0.0).run_test(size=(120, 40)) as pilot:
+        screen = await seek(pilot, 0.05)
         models = {m.variant: m for m in screen.query(VariantLanes)}
         assert list(models) == ["serial", "threads", "processes"] and all(m.display for m in models.values())
         assert "not started yet" in models["processes"].render_line(0).text
@@ -303,9 +309,7 @@ async def test_announced_models_have_their_rows_from_the_start_and_nothing_moves
         more.task(4, "heavy #0", 0.11, kind="process", variant=3)
         trace.apply(more.records)
         for at in (0.08, 0.12):
-            screen.clock.seek(at)
-            screen.draw()
-            await settle(pilot)
+            await seek(pilot, at)
             assert {name: m.region for name, m in models.items()} == regions, at
             assert screen.query_one(CompareTable).region == figures
         assert "not started yet" not in models["processes"].render_line(0).text
