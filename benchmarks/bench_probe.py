@@ -31,7 +31,7 @@ from benchmarks.common import (Row, children_cpu_s, cli, fmt_num, fmt_pct, get_s
 SECTION = "1. probe overhead"
 BUDGET = 1.03
 QUIET_CORES = 0.2  # other programs' load below which a repetition counts as quiet
-CPU_BOUND_REPS = 15  # short runs on every core: the noisiest ratios, so more repetitions
+CPU_BOUND_REPS = 25  # short runs on every core, where a host hiccup moves one ratio by a third: the noisiest
 
 # name, budgeted (<= 3% slower), sleep-dominated (CPU is the telling figure; else CPU-bound on every core)
 SCENARIOS = (
