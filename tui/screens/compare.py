@@ -159,24 +159,24 @@ class CompareScreen(RunScreen):
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
                                     "r runs again, h goes home, q quits")
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
-        known = bool(trace.variants or planned_models(trace))
+        announced = planned_models(trace)
+        known = bool(trace.variants or announced)
         if settled or self._frame % SLOW_EVERY == 0 or known != self._known:  # the models' rows at once
             self._known = known
             found = lessons.metrics(trace, now) if known else {}
             self.figures = found.get("variants", {})
             lacks = found.get("interpreters") if self.tall else None  # short: the explanation says it
             self.note = f"interpreters: {lacks}" if lacks else None
-            self.panel(CompareTable).show({name: {} for name in planned_models(trace)} | self.figures, self.note)
+            self.panel(CompareTable).show({name: {} for name in announced} | self.figures, self.note)
             self.panel(LessonPanel).show(trace, now)
             self.panel(NoticeBar).show(trace, now)
-        self._show_models(trace, now)
+        self._show_models(trace, now, announced)
         self._frame += 1
 
-    def _show_models(self, trace: Trace, now: float) -> None:
+    def _show_models(self, trace: Trace, now: float, announced: dict[str, int]) -> None:
         """Every model the run announced (``probe.note(models=...)``) from the start, with rows for the tasks
         each will have: the screen is laid out once, not again as each model starts and its tasks arrive (a
         layout pass costs the cores the next model is measured on)."""
-        announced = planned_models(trace)
         started = {name for name, v in trace.variants.items() if v.start <= now}
         planned = [name for name in dict.fromkeys([*announced, *trace.variants]) if name in started or
                    name in announced]
