@@ -199,7 +199,8 @@ class CompareScreen(RunScreen):
             lanes = self.models[name]
             variant = trace.variants.get(name)
             if name not in started:
-                lanes.show_variant(trace, now, Variant(name, math.inf), (0.0, self.span), waiting(name), scales)
+                lanes.show_variant(trace, now, Variant(name, math.inf), (0.0, self.span),
+                                   waiting(name, self.label_width), scales)
                 continue
             running = variant.end is None or now < variant.end
             lanes.show_variant(trace, now, variant, (variant.start, variant.start + self.span),

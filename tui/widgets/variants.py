@@ -54,9 +54,10 @@ def headline(name: str, figures: dict, running: bool) -> list[tuple[str, Style]]
     return pieces
 
 
-def waiting(name: str) -> list[tuple[str, Style]]:
-    """The header of a model announced but not started yet."""
-    return [(name, NAME), ("not started yet", DIM)]
+def waiting(name: str, room: int) -> list[tuple[str, Style]]:
+    """The header of a model announced but not started yet, in ``room`` cells (its label's)."""
+    words = next((w for w in ("not started yet", "not yet") if len(name) + 2 + len(w) <= room), "")
+    return [(name, NAME), (words, DIM)] if words else [(name, NAME)]
 
 
 def held_loads(trace: Trace, core: int | None, t0: float, t1: float, n: int, until: float) -> list[float | None]:
