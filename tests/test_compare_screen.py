@@ -24,7 +24,7 @@ from tui.pacing import BUSY_FRAME_S
 from tui.screens.run import FRAME_S, RunScreen
 from tui.widgets.compare_table import CompareTable, figures_table
 from tui.widgets.status import StatusLine
-from tui.widgets.variants import VariantLanes, counter_cells, held_loads, headline
+from tui.widgets.variants import VariantLanes, counter_cells, held_loads, headline, waiting
 
 TRACES = os.path.join(os.path.dirname(__file__), "traces")
 
@@ -102,6 +102,12 @@ def test_headline_puts_the_models_figures_after_its_name():
     texts = [text for text, _ in headline("1 CPU thread", {"p50": 9.31}, running=True)]
     assert texts == ["1 CPU thread", "p50 9.3 ms"]
     assert headline("pool", {"wall_s": 0.2}, running=True)[1][0].endswith("\u2026")
+
+
+def test_a_model_not_started_yet_says_so_in_the_words_its_label_has_room_for():
+    assert [text for text, _ in waiting("processes", 30)] == ["processes", "not started yet"]
+    assert [text for text, _ in waiting("processes", 22)] == ["processes", "not yet"]
+    assert [text for text, _ in waiting("a model with a long name", 22)] == ["a model with a long name"]
 
 
 def test_the_table_has_a_column_per_figure_and_leaves_out_the_least_telling_when_narrow():
