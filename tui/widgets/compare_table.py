@@ -83,9 +83,10 @@ def figures_table(variants: dict[str, dict], width: int = 200) -> Table:
     for key in keys:
         table.add_column(COLUMNS[key][0], justify="right", no_wrap=True)
     for name, figures in variants.items():
-        done = finished(figures) and bool(figures)  # none yet: a model that has not started
+        started = bool(figures)  # none yet: a model that has not started
+        done = started and finished(figures)
         label = Text(name, style=NAME)
-        if not done and figures:
+        if started and not done:
             label.append(" so far", style=MUTED)
         cells = [label]
         for key in keys:
@@ -110,15 +111,12 @@ class CompareTable(Static):
         super().__init__("", name=name, id=id, classes=classes)
         self._shown: tuple | None = None
         self._given: tuple[dict, str | None] = ({}, None)
-        self.note: str | None = None
-        """The line under the table (a model this Python lacks)."""
         self._shape: tuple | None = None
         self.table: Table | None = None
         """The table shown (None before the first model's figures)."""
 
     def show(self, variants: dict[str, dict], note: str | None = None) -> None:
         self._given = (variants, note)
-        self.note = note
         width = max(self.content_region.width, 40)
         key = (repr(variants), note, width)
         if key == self._shown:
@@ -133,6 +131,11 @@ class CompareTable(Static):
         if note:  # its own line under the table, not wrapped at the table's width
             content = Group(self.table, Text(note, style=MUTED, no_wrap=True, overflow="ellipsis"))
         self._update(content, (len(variants), note, width))
+
+    @property
+    def note(self) -> str | None:
+        """The line under the table (a model this Python lacks)."""
+        return self._given[1]
 
     def _update(self, content, shape: tuple | None) -> None:
         """Show ``content``; the screen is laid out again only when its ``shape`` (the rows, the note under them
