@@ -20,7 +20,7 @@ import sys
 import threading
 import traceback
 
-from scenarios import catalog, probe, seeding
+from scenarios import catalog, probe, pyinfo, seeding
 
 
 def _end_everything(*_) -> None:
@@ -103,6 +103,8 @@ def main(argv: list[str]) -> int:
         probe.init(int(fd))
 
     run = getattr(importlib.import_module(scenario.module), scenario.entry)
+    python = pyinfo.python_info()  # after the scenario's imports: an extension module may have turned the GIL on
+    probe.note(python=python)
     status = 0
     try:
         run(**params)
@@ -111,6 +113,8 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         status = 1
     probe.run_end()
+    if pyinfo.python_info()["gil"] != python["gil"]:  # something the run imported changed it
+        probe.note(python=pyinfo.python_info())
     if probe.active() and probe.locks_made():  # after the run's end: off its timeline (~6 ms)
         probe.note(lock_tracing_us=round(probe.lock_tracing_cost_us(rounds=1000), 3))
     probe.flush()

@@ -1,23 +1,10 @@
-"""The interpreter the scenarios run on: its version and whether it has a GIL."""
+"""The interpreter the scenarios run on: its version and whether it has a GIL (read by scenarios.pyinfo)."""
 
 from __future__ import annotations
 
-import platform
-import sys
-import sysconfig
+from scenarios.pyinfo import python_info
 
-
-def python_info() -> dict:
-    """``{"version", "implementation", "gil": "enabled"|"disabled", "free_threaded_build"}``."""
-    free_threaded = sysconfig.get_config_var("Py_GIL_DISABLED") == 1
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    gil_on = is_enabled() if is_enabled is not None else True
-    return {
-        "version": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "gil": "enabled" if gil_on else "disabled",
-        "free_threaded_build": free_threaded,
-    }
+__all__ = ["describe", "python_info"]
 
 
 def describe(info: dict) -> str:

@@ -554,8 +554,19 @@ class Trace:
     # ------------------------------------------------------------------------------------------ reading
 
     @property
+    def python(self) -> dict:
+        """The interpreter the scenario ran on: what the session knew before the start, updated by what the child
+        reported of itself (whether the GIL is on after the scenario's imports, its executable)."""
+        known = self.meta.get("python")
+        reported = self.info.get("python")
+        merged = dict(known) if isinstance(known, dict) else {}
+        if isinstance(reported, dict):
+            merged.update(reported)
+        return merged
+
+    @property
     def gil_enabled(self) -> bool:
-        return self.meta.get("python", {}).get("gil", "enabled") == "enabled"
+        return self.python.get("gil", "enabled") == "enabled"
 
     @property
     def duration(self) -> float:
@@ -695,7 +706,7 @@ class Trace:
             "scenario": self.meta.get("scenario"),
             "params": self.meta.get("params", {}),
             "seed": self.meta.get("seed"),
-            "python": self.meta.get("python", {}),
+            "python": self.python,
             "machine": self.meta.get("machine", {}),
             "wall_s": round(now, 6),
             "tasks": [

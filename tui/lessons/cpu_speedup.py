@@ -94,7 +94,7 @@ def _rank(name: str) -> int:
 
 
 def _version(trace) -> str:
-    return trace.meta.get("python", {}).get("version", "?")
+    return trace.python.get("version", "?")
 
 
 def _has_interpreter_pool(trace) -> bool:

@@ -113,4 +113,4 @@ class StatusLine(TextPanel):
             (f"{now:6.2f} s", "bold"),
         )
         text.append_text(counters_text(trace, now, only))
-        return text, gil_words(trace.meta.get("python", {}), short_python)
+        return text, gil_words(trace.python, short_python)

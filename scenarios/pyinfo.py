@@ -1,0 +1,35 @@
+"""The interpreter a scenario runs on, as the child itself sees it: version, build and whether the GIL is on.
+
+Stdlib only: the child may run under another Python than concviz's (``--python``), where nothing of concviz but
+``scenarios`` is importable. Whether the GIL is on is read at the moment of asking: on a free-threaded build an
+extension module that does not declare itself free-threading safe turns the GIL back on when it is imported, so
+the child asks after the scenario's imports, and again at the run's end.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import sysconfig
+
+
+def free_threaded_build() -> bool:
+    """Built with ``--disable-gil`` (``python3.14t``): the GIL can be off."""
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def gil_enabled() -> bool:
+    """Whether the GIL is on right now (always on where ``sys._is_gil_enabled`` does not exist, before 3.13)."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return bool(is_enabled()) if is_enabled is not None else True
+
+
+def python_info() -> dict:
+    """``{"version", "implementation", "executable", "gil": "enabled"|"disabled", "free_threaded_build"}``."""
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "gil": "enabled" if gil_enabled() else "disabled",
+        "free_threaded_build": free_threaded_build(),
+    }
