@@ -91,6 +91,20 @@ def _parse(argv: list[str]) -> tuple[catalog.Scenario, dict, int]:
         parser.exit(2, f"python -m scenarios: {str(exc).splitlines()[0]}\n")
 
 
+def _stop_multiprocessing_helpers() -> None:
+    """multiprocessing's own helper processes (the resource tracker that spawn and forkserver start, and the fork
+    server itself) outlive a pool by design, until their parent exits. End them with the scenario, and wait for
+    them, so that a finished run leaves no process behind even for a moment."""
+    for module, attr in (("multiprocessing.forkserver", "_forkserver"),
+                         ("multiprocessing.resource_tracker", "_resource_tracker")):
+        helper = getattr(sys.modules.get(module), attr, None)
+        if helper is not None:
+            try:
+                helper._stop()
+            except (OSError, AttributeError, ChildProcessError):  # not started, or already gone
+                pass
+
+
 def main(argv: list[str]) -> int:
     scenario, params, seed = _parse(argv)
     seeding.seed(seed)
@@ -113,6 +127,7 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         status = 1
     probe.run_end()
+    _stop_multiprocessing_helpers()  # after the run's end: off its timeline
     if pyinfo.python_info()["gil"] != python["gil"]:  # something the run imported changed it
         probe.note(python=pyinfo.python_info())
     if probe.active() and probe.locks_made():  # after the run's end: off its timeline (~6 ms)

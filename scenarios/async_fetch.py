@@ -30,6 +30,7 @@ SCENARIO = Scenario(
     guide="Exercise 2 - Async High-Latency Fetch",
     watch="asyncio keeps every request in flight on one thread; threads need an OS thread per waiting request",
     lesson="Async -> scalable network systems",
+    needs=("aiohttp",),  # the server always, the asyncio model too
     params=(
         Param("urls", 200, "URLs to fetch", min=1, max=5000),
         Param("model", "asyncio", "how to fetch them", choices=(*MODELS, "compare")),

@@ -64,6 +64,15 @@ class Param:
         return value
 
 
+START_METHODS = ("fork", "forkserver", "spawn")  # how multiprocessing starts a worker process
+
+
+def start_param(what: str = "worker processes") -> Param:
+    """The ``start`` parameter of every scenario with a process pool: how its workers start."""
+    return Param("start", "default", f"how {what} start: this Python's default, fork, forkserver or spawn",
+                 choices=("default",) + START_METHODS)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str  # the command-line name, e.g. "threads-download"
@@ -74,6 +83,7 @@ class Scenario:
     params: tuple[Param, ...] = field(default_factory=tuple)
     lesson: str = ""  # the takeaway line it teaches (home and takeaways screens)
     entry: str = "run"  # the function of ``module`` that runs it
+    needs: tuple[str, ...] = ()  # modules beyond the stdlib it imports (checked in another Python: --python)
 
     def param(self, name: str) -> Param:
         for p in self.params:

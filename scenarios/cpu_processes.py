@@ -1,16 +1,17 @@
 """Section 4: CPU-bound work needs processes: each worker has its own interpreter, its own GIL, its own core.
 
-The guide's code. concviz adds a lane per worker process (from its fork: ``startup``, then ``wait`` for work and
-``cpu`` while it runs an item), a lane per work item inside the worker that runs it, and the main thread's lane
-(``startup`` while the first submit starts the pool, ``wait`` for the results).
+The guide's code, with the pool's start method as a parameter (``start``: this Python's default, ``fork``,
+``forkserver`` or ``spawn``). concviz adds a lane per worker process (``startup`` from the moment the pool
+launched it, then ``wait`` for work and ``cpu`` while it runs an item), a lane per work item inside the worker
+that runs it, and the main thread's lane (``startup`` while the first submit starts the pool, ``wait`` for the
+results). Under ``forkserver`` and ``spawn`` each worker imports the scenario's module afresh: that is why the
+guide's code, a pool at the top of a script, needs ``if __name__ == "__main__":`` there.
 """
 
 import math
-import os
-from contextlib import contextmanager
 
 from scenarios import probe
-from scenarios.catalog import Param, Scenario
+from scenarios.catalog import Param, Scenario, start_param
 
 SCENARIO = Scenario(
     name="cpu-processes",
@@ -23,50 +24,27 @@ SCENARIO = Scenario(
         Param("n", 1_000_000, "heavy(n): square roots summed per work item", min=1, max=20_000_000),
         Param("items", 4, "work items (the guide: [1_000_000] * 4)", min=1, max=64),
         Param("workers", 0, "worker processes (0: the pool's default, os.cpu_count())", min=0, max=64),
+        start_param(),
     ),
 )
 
-worker = None  # in a worker process: its lane
-
 
 def heavy(n):
-    with work_item(n):
+    with probe.work_item(f"heavy({n:_})"):  # this item's lane, in the worker that runs it
         return sum(math.sqrt(i) for i in range(n))
 
 
-@contextmanager
-def work_item(n):
-    """This item's lane, in the worker process that runs it; the worker runs while the item does."""
-    if worker is not None:
-        worker.state("cpu")
-    with probe.Task(f"heavy({n:_})", kind="process", parent=worker):
-        yield
-    if worker is not None:
-        worker.state("wait")
-
-
-def worker_forked():
-    """In a new worker process, right after the fork: its lane starts up."""
-    global worker
-    worker = probe.Task(f"worker {os.getpid()}", kind="process", state="startup")
-
-
-def worker_ready():
-    """The pool's initializer: the worker is up and waits for work; its lane ends as the process exits."""
-    from multiprocessing import util
-
-    if worker is not None:
-        worker.state("wait")
-        util.Finalize(None, worker.end, exitpriority=101)  # before the probe's last flush (exitpriority 100)
-
-
-def run(n=1_000_000, items=4, workers=0):
+def run(n=1_000_000, items=4, workers=0, start="default"):
     from concurrent.futures import ProcessPoolExecutor
 
-    os.register_at_fork(after_in_child=worker_forked)
+    from scenarios import workers as pools
+
+    method = pools.start_method(start)
+    probe.note(start_method=method, default_start_method=pools.default_start_method())
+    mp_context = pools.context(method, lanes=True)  # multiprocessing.get_context(method), with a lane per worker
     with probe.task("main", kind="main"), probe.waiting("wait"):
-        with ProcessPoolExecutor(max_workers=workers or None, initializer=worker_ready) as pool:
-            with probe.waiting("startup"):  # the first submit forks the workers
+        with ProcessPoolExecutor(max_workers=workers or None, mp_context=mp_context) as pool:
+            with probe.waiting("startup"):  # the first submit starts the workers
                 results = pool.map(heavy, [n] * items)
             results = list(results)
             print(results)  # the guide: print(list(results))

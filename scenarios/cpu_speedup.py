@@ -1,8 +1,10 @@
 """Exercise 3: measure the speedup of CPU-heavy work, and see why threads do not help.
 
 The guide's ``heavy(n)`` over the same work items, three ways one after another: serial, ``ThreadPoolExecutor``
-and ``ProcessPoolExecutor`` (and ``InterpreterPoolExecutor`` where Python has it, 3.14+). Every work item is a
-lane; each pool's start-up is a lane of its own in state ``startup``, so the speedup reads with or without it.
+and ``ProcessPoolExecutor`` (its workers started by ``start``: this Python's default, fork, forkserver or spawn),
+and ``InterpreterPoolExecutor`` where Python has it (3.14+): subinterpreters in this one process, each with its
+own GIL, each with a lane of its own measured inside it. Every work item is a lane; each pool's start-up is a lane
+of its own in state ``startup``, so the speedup reads with or without it.
 """
 
 import math
@@ -10,7 +12,7 @@ import os
 from concurrent import futures
 
 from scenarios import probe
-from scenarios.catalog import Param, Scenario
+from scenarios.catalog import Param, Scenario, start_param
 
 SCENARIO = Scenario(
     name="cpu-speedup",
@@ -23,6 +25,7 @@ SCENARIO = Scenario(
         Param("n", 1_000_000, "heavy(n): square roots summed per work item", min=1, max=50_000_000),
         Param("items", 4, "work items (the guide: [1_000_000] * 4)", min=1, max=64),
         Param("workers", 0, "pool size, 0 = one per core", min=0, max=64),
+        start_param("the process pool's workers"),
     ),
 )
 
@@ -32,8 +35,8 @@ def heavy(n):
 
 
 def work_item(i, n, kind):
-    """One work item on its own lane, in whichever thread or process runs it."""
-    with probe.task(f"heavy #{i}", kind=kind):
+    """One work item on its own lane, in whichever thread, process or interpreter runs it."""
+    with probe.work_item(f"heavy #{i}", kind=kind):
         return heavy(n)
 
 
@@ -41,32 +44,26 @@ def worker_pid(_):
     return os.getpid()
 
 
-def pooled(pool_class, kind, n, items, workers):
+def pooled(pool_class, kind, n, items, workers, **options):
     """Start the pool (its own lane: start-up, until every worker has answered once), then map the work."""
     startup = probe.Task("pool start-up", kind="main", state="startup")
-    with pool_class(workers) as pool:
+    with pool_class(workers, **options) as pool:
         list(pool.map(worker_pid, range(workers)))
         startup.end()
         return list(pool.map(work_item, range(items), [n] * items, [kind] * items))
 
 
-def interpreters(n, items, workers):
-    """Subinterpreters cannot reach concviz's pipe: the main thread's wait is their lane."""
-    startup = probe.Task("pool start-up", kind="main", state="startup")
-    with futures.InterpreterPoolExecutor(workers) as pool:
-        list(pool.map(worker_pid, range(workers)))
-        startup.end()
-        with probe.task("waiting for the interpreters", kind="main"), probe.waiting("wait"):
-            return list(pool.map(heavy, [n] * items))
+def run(n=1_000_000, items=4, workers=0, start="default"):
+    from scenarios import workers as pools
 
-
-def run(n=1_000_000, items=4, workers=0):
     workers = workers or os.cpu_count() or 1
-    # every model and its tasks (a lane per work item, and the pool's start-up), for concviz to lay out at once
+    method = pools.start_method(start)
+    # every model and its tasks (a lane per work item, the pool's start-up, an interpreter's own), laid out at once
     models = {"serial": items, "threads": items + 1, "processes": items + 1}
     if hasattr(futures, "InterpreterPoolExecutor"):  # Python 3.14+
-        models["interpreters"] = 2
-    probe.note(workers=workers, models=models)
+        models["interpreters"] = items + 1 + workers
+    probe.note(workers=workers, models=models, start_method=method,
+               default_start_method=pools.default_start_method())
 
     with probe.variant("serial"):
         results = [work_item(i, n, "main") for i in range(items)]
@@ -77,10 +74,13 @@ def run(n=1_000_000, items=4, workers=0):
     print("threads:", results)
 
     with probe.variant("processes"):
-        results = pooled(futures.ProcessPoolExecutor, "process", n, items, workers)
+        mp_context = pools.context(method)  # multiprocessing.get_context(method), its workers reporting
+        results = pooled(futures.ProcessPoolExecutor, "process", n, items, workers, mp_context=mp_context)
     print("processes:", results)
 
     if "interpreters" in models:
-        with probe.variant("interpreters"):
-            results = interpreters(n, items, workers)
+        with probe.variant("interpreters"):  # each interpreter reports from inside itself
+            link = (probe.pipe(), probe.current_variant())
+            results = pooled(futures.InterpreterPoolExecutor, "interpreter", n, items, workers,
+                             initializer=probe.attach_interpreter, initargs=link)
         print("interpreters:", results)

@@ -10,7 +10,7 @@ import asyncio
 import math
 
 from scenarios import probe
-from scenarios.catalog import Param, Scenario
+from scenarios.catalog import Param, Scenario, start_param
 
 SCENARIO = Scenario(
     name="mixed-loop",
@@ -25,6 +25,7 @@ SCENARIO = Scenario(
         Param("jobs", 4, "CPU-bound jobs arriving", min=1, max=50),
         Param("n", 1_000_000, "heavy(n): square roots summed per job", min=1, max=20_000_000),
         Param("every_s", 0.25, "seconds between job arrivals", min=0.01, max=5.0),
+        start_param("the process pool's workers (model=processes)"),
     ),
 )
 
@@ -37,7 +38,7 @@ def heavy(n):
 
 def heavy_job(i, n, kind):
     """A job in a pool: a lane of its own, on the thread or in the process that runs it."""
-    with probe.task(f"heavy #{i}", kind=kind):
+    with probe.work_item(f"heavy #{i}", kind=kind):
         return heavy(n)
 
 
@@ -69,10 +70,18 @@ async def service(model, jobs, n, every_s, pool):
     return results
 
 
-def run(model="loop", jobs=4, n=1_000_000, every_s=0.25):
+def run(model="loop", jobs=4, n=1_000_000, every_s=0.25, start="default"):
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor() if model == "threads" else ProcessPoolExecutor() if model == "processes" else None
+    from scenarios import workers as pools
+
+    pool = None
+    if model == "threads":
+        pool = ThreadPoolExecutor()
+    elif model == "processes":
+        method = pools.start_method(start)
+        probe.note(start_method=method, default_start_method=pools.default_start_method())
+        pool = ProcessPoolExecutor(mp_context=pools.context(method))  # get_context(method), workers reporting
     try:
         with asyncio.Runner() as runner:  # asyncio.run(service(...)), with a lane for every task
             probe.trace_tasks(runner.get_loop())

@@ -147,35 +147,6 @@ def _start_flusher() -> None:
     _flusher.start()
 
 
-def _after_fork_in_child() -> None:
-    """A forked worker (e.g. a ProcessPoolExecutor worker) keeps writing to the same pipe, under its own pid."""
-    global _flush_lock
-    _flush_lock = threading.Lock()  # the parent's flusher may have held it at the fork
-    _buf.clear()  # events of the parent process, already on their way
-    _tls.__dict__.clear()
-    _counter_ids.clear()  # names are per process on the wire: send them again under this pid
-    if _fd is None:
-        return
-    _start_flusher()
-    try:  # multiprocessing children leave through os._exit: flush in its finalizers instead of atexit
-        from multiprocessing import util
-
-        util.Finalize(None, flush, exitpriority=100)
-        util.register_after_fork(_wake, _flush_at_exit)  # a multiprocessing.Process clears finalizers as it starts
-    except Exception:  # pragma: no cover - multiprocessing always importable in CPython
-        pass
-
-
-def _flush_at_exit(_) -> None:
-    from multiprocessing import util
-
-    util.Finalize(None, flush, exitpriority=100)
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-os.register_at_fork(before=flush)  # the parent's events (its HELLO first) reach the pipe before a child's
-
-
 def _emit(rec: tuple) -> None:
     _buf.append(rec)
 
@@ -225,7 +196,7 @@ except ImportError:  # pragma: no cover - not Linux, where schedstat is missing 
 
 def _this_thread() -> int:
     """The calling thread's native id, kept in its thread-local data: asking the kernel is a system call (~0.3 us)
-    each time, and a state change asks every time. A forked child starts with none (_after_fork_in_child)."""
+    each time, and a state change asks every time. A forked worker starts with none (_WorkerLink.attach)."""
     tid = _tls.tid = _native_id()
     return tid
 
@@ -264,18 +235,20 @@ class Task:
 
     __slots__ = ("id", "tid", "state_name", "_outer")
 
-    def __init__(self, name: str, kind: str = "thread", state: str = "cpu", parent: "Task | None" = None):
+    def __init__(self, name: str, kind: str = "thread", state: str = "cpu", parent: "Task | None" = None,
+                 since: int | None = None):
         self.id = next(_ids)
         self.tid = 0
         self.state_name = state
         if _fd is None:
             return
         _text(wire.TEXT_TASK, self.id, name)
-        _emit((wire.TASK, wire.KIND_CODE[kind], _variant, self.id, _now(), 0, parent.id if parent else 0))
+        t = _now() if since is None else since  # since: a start measured elsewhere (a worker's launch)
+        _emit((wire.TASK, wire.KIND_CODE[kind], _variant, self.id, t, 0, parent.id if parent else 0))
         if state == "cpu":
             self.state(state)  # running here, on this thread: measure from now
         else:
-            self.mark(state)  # e.g. "queued": it will run on another thread, which measures from then
+            self.mark(state, t)  # e.g. "queued": it will run on another thread, which measures from then
 
     def state(self, name: str) -> None:
         """Switch this task to state ``name``, measured on the calling thread where a ``cpu`` stretch starts or
@@ -290,11 +263,11 @@ class Task:
         on_cpu, run_queue = _read_schedstat() if name == "cpu" or before == "cpu" else _NO_CPU
         _buf.append((_STATE, _STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
 
-    def mark(self, name: str) -> None:
+    def mark(self, name: str, at: int | None = None) -> None:
         """Switch state without reading the CPU counters (for a task that runs on another thread)."""
         self.state_name = name
         if _fd is not None:
-            _emit((wire.STATE, wire.STATE_CODE[name], 0, self.id, _now(), -1, -1))
+            _emit((wire.STATE, wire.STATE_CODE[name], 0, self.id, _now() if at is None else at, -1, -1))
 
     def end(self) -> None:
         if _fd is None:
@@ -341,6 +314,7 @@ _lock_ids = itertools.count(1)
 _locks_made = 0
 _unannounced: list["Lock"] = []
 _counter_ids: dict[str, int] = {}
+_small_base = 0  # where this interpreter's lock and counter ids start (attach_interpreter)
 
 
 class _Discard:
@@ -465,6 +439,90 @@ def variant(name: str):
             _emit((wire.VARIANT, 1, vid, 0, _now(), 0, 0))
 
 
+# ------------------------------------------------------------------------------ workers and interpreters
+
+_worker: Task | None = None  # in a worker process or interpreter that has a lane of its own: that lane
+_at_once = False  # in a subinterpreter: no flusher thread, work items write their events as they start and end
+
+
+def pipe() -> int | None:
+    """The event pipe's file descriptor (None while nobody watches)."""
+    return _fd
+
+
+def now() -> int:
+    return _now()
+
+
+def current_variant() -> int:
+    return _variant
+
+
+def attach_worker(fd: int, launched: int, variant: int, lane: bool = False) -> None:
+    """In a worker process as it begins to run (scenarios.workers): send this process's events to ``fd``, for
+    comparison model ``variant``; with ``lane``, the worker's own lane, in ``startup`` since ``launched``.
+
+    A forked worker inherited the scenario's probe as it was at the fork: its buffer holds the scenario's events
+    (which the scenario sends itself), its flush lock may have been held by the scenario's flusher, and the
+    forking thread's task and names belong to the scenario. All of that starts afresh here."""
+    global _fd, _flush_lock, _variant, _worker
+    _flush_lock = threading.Lock()
+    _buf.clear()
+    _tls.__dict__.clear()
+    _counter_ids.clear()  # names are per process on the wire: send them again under this pid
+    _fd, _variant = fd, variant
+    _start_flusher()
+    if lane:
+        _worker = Task(f"worker {os.getpid()}", kind="process", state="startup", since=launched)
+        _worker.mark("wait")
+
+
+def detach_worker() -> None:
+    """In a worker process about to exit: its lane ends, and what it recorded goes out."""
+    if _worker is not None:
+        _worker.end()
+    flush()
+
+
+def attach_interpreter(fd: int, variant: int) -> None:
+    """An ``InterpreterPoolExecutor``'s initializer, run inside each new subinterpreter (``initargs``: this
+    process's ``pipe()`` and ``current_variant()``). The subinterpreter has a probe of its own (modules are per
+    interpreter) but shares the process, its pid and its pipe: its ids start at a range of their own, and as
+    isolated interpreters may not run daemon threads it has no flusher: ``work_item`` writes at once."""
+    global _fd, _variant, _worker, _at_once, _ids, _lock_ids, _small_base
+    from concurrent import interpreters
+
+    number = interpreters.get_current().id
+    _ids = itertools.count((number << 20) + 1)  # task ids: u32 on the wire, a million a subinterpreter
+    _small_base = 1000 * (number % 60)  # lock and counter ids: u16 on the wire
+    _lock_ids = itertools.count(_small_base + 1)
+    _fd, _variant, _at_once = fd, variant, True
+    _worker = Task(f"interpreter {number}", kind="interpreter", state="wait")
+    flush()
+    import atexit
+
+    atexit.register(detach_worker)  # atexit is per interpreter: run as the pool closes this one
+
+
+@contextmanager
+def work_item(name: str, kind: str = "process"):
+    """One work item's lane, inside the worker (process, thread or interpreter) that runs it; the worker's own
+    lane, where it has one, runs while the item does."""
+    worker = _worker
+    if worker is not None:
+        worker.state("cpu")
+    try:
+        with Task(name, kind=kind, parent=worker) as item:
+            if _at_once:
+                flush()
+            yield item
+    finally:
+        if worker is not None:
+            worker.state("wait")
+        if _at_once:
+            flush()
+
+
 # ------------------------------------------------------------------------------------- counters and notes
 
 
@@ -474,7 +532,7 @@ def count(name: str, value: int) -> None:
         return
     cid = _counter_ids.get(name)
     if cid is None:
-        cid = _counter_ids[name] = len(_counter_ids) + 1
+        cid = _counter_ids[name] = len(_counter_ids) + 1 + _small_base
         _text(wire.TEXT_COUNTER, cid, name)
     t = getattr(_tls, "task", None)
     _buf.append((wire.COUNT, 0, cid, t.id if t else 0, _now(), int(value), 0))

@@ -46,7 +46,7 @@ TEXT_INFO = 4  # a JSON object merged into the run's info (results, metrics, ...
 TEXT_ERROR = 5  # a JSON object describing the exception that ended the scenario
 TEXT_VARIANT = 6  # the name of a variant (one model of a comparison run: serial, threads, processes)
 
-TASK_KINDS = ("thread", "process", "async", "main")
+TASK_KINDS = ("thread", "process", "async", "main", "interpreter")  # interpreter: a subinterpreter's own
 STATES = (
     "queued",  # submitted, not yet started
     "startup",  # a worker process or pool starting

@@ -443,85 +443,87 @@ def test_without_init_a_traced_lock_records_nothing():
     assert seen == {"buf": 0, "active": False}
 
 
-# ------------------------------------------------------------------------------------------ forked workers
+# ------------------------------------------------------------------------------------------ pool workers
+
+POOL_SCRIPT = """
+    sys.path.insert(0, "tests")
+    from concurrent.futures import ProcessPoolExecutor
+    from scenarios import workers
+    import pool_work
+
+    if __name__ == "__main__":
+        with probe.task("before the pool"):
+            pass
+        with ProcessPoolExecutor(2, mp_context=workers.context({method!r}, lanes={lanes})) as pool:
+            pids = set(pool.map(pool_work.item, range(6)))
+        print(" ".join(map(str, sorted(pids))))
+"""
 
 
-def test_forked_child_sends_under_its_own_pid_and_not_the_parents_events():
-    run = run_probe("""
-        with probe.task("before fork"):
-            pid = os.fork()
-            if pid == 0:
-                with probe.task("in child"):
-                    pass
-                probe.flush()
-                os._exit(0)
-            os.waitpid(pid, 0)
-        print(pid)
-    """)
-    child = int(run.proc.stdout.split()[0])
+def _pool_run(method: str, lanes: bool = True):
+    run = run_probe(POOL_SCRIPT.format(method=method, lanes=lanes))
+    return run, {int(p) for p in run.proc.stdout.split()}
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_pool_workers_report_under_their_own_pid_whatever_the_start_method(method):
+    run, worker_pids = _pool_run(method)
     names = {(r[0], r[4]): r[8] for r in run.texts(wire.TEXT_TASK)}
-    assert sorted(names.values()) == ["before fork", "in child"]
-    tasks = {names[(r[0], r[4])]: r[0] for r in run.of(wire.TASK)}
-    assert tasks == {"before fork": run.pid, "in child": child}
-    assert child != run.pid
-    assert len(run.of(wire.HELLO)) == 1
-
-
-def test_process_pool_workers_flush_before_they_exit():
-    run = run_probe("""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        def work(i):
-            with probe.task(f"item {i}", kind="process"):
-                return os.getpid()
-
-        if __name__ == "__main__":
-            with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-                pids = set(pool.map(work, range(6)))
-            print(" ".join(map(str, sorted(pids))))
-    """)
-    worker_pids = {int(p) for p in run.proc.stdout.split()}
     tasks = {(r[0], r[4]) for r in run.of(wire.TASK)}
+    items = {key for key in tasks if names[key].startswith("item ")}
+    assert sorted(names[key] for key in items) == [f"item {i}" for i in range(6)]
+    assert {pid for pid, _ in items} == worker_pids and run.pid not in worker_pids
+    assert [pid for pid, _ in tasks if names[(pid, _)] == "before the pool"] == [run.pid]
+    assert len(run.of(wire.HELLO)) == 1  # a forked worker does not send the scenario's events again
     ends = {(r[0], r[4]) for r in run.of(wire.END)}
-    assert len(tasks) == 6 and ends == tasks
-    assert {pid for pid, _ in tasks} == worker_pids
-    assert run.pid not in worker_pids
+    assert items <= ends  # every item ended, and reached the pipe before its worker exited
 
 
-def test_counter_used_in_a_forked_child_keeps_its_name():
-    """The parent named "progress" before the fork; the child's count must still read as "progress"."""
-    run = run_probe("""
-        probe.count("progress", 1)
-        pid = os.fork()
-        if pid == 0:
-            probe.count("progress", 2)
-            probe.flush()
-            os._exit(0)
-        os.waitpid(pid, 0)
-    """)
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_pool_worker_has_a_lane_from_its_launch_to_its_exit(method):
+    run, worker_pids = _pool_run(method)
+    trace = Trace()
+    trace.apply(run.records)
+    lanes = trace.ordered_lanes()
+    workers = {lane.pid: lane for lane in lanes if lane.name.startswith("worker ")}
+    assert worker_pids <= set(workers) and trace.root_pid not in workers  # a worker may have had no item to run
+    for pid, lane in workers.items():
+        assert lane.name == f"worker {pid}" and lane.kind == "process" and lane.end is not None
+        seen = [seg.state for seg in lane.segments]
+        assert seen[:2] == ["startup", "wait"]  # from its launch, then up and waiting for work
+        assert ("cpu" in seen) == (pid in worker_pids)  # running while it ran items
+    for lane in lanes:
+        if lane.name.startswith("item "):
+            worker = workers[lane.pid]
+            assert lane.parent == worker.key[1] and worker.start <= lane.start <= lane.end <= worker.end
+
+
+def test_a_pool_worker_without_a_lane_still_reports_its_items():
+    run, worker_pids = _pool_run("spawn", lanes=False)
+    names = {(r[0], r[4]): r[8] for r in run.texts(wire.TEXT_TASK)}
+    assert not [name for name in names.values() if name.startswith("worker ")]
+    assert {r[0] for r in run.of(wire.TASK) if names[(r[0], r[4])].startswith("item ")} == worker_pids
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_counters_and_locks_used_in_pool_workers_keep_their_names(method):
+    run, _ = _pool_run(method)
     trace = Trace()
     trace.apply(run.records)
     assert set(trace.counters) == {"progress"}
-    assert trace.counter_peak("progress") == 2
+    assert trace.counter_peak("progress") == 5
+    assert {s.name for s in trace.lock_stats()} == {"shared state"}  # each worker's own copy, or its own lock
+    assert sum(s.acquisitions for s in trace.lock_stats()) == 6
 
 
-def test_lock_used_in_a_forked_child_keeps_its_name():
-    """A lock made (and announced) before the fork: the child's copy is its own lock, still named."""
-    run = run_probe("""
-        lock = probe.Lock("shared state")
-        pid = os.fork()
-        if pid == 0:
-            with probe.task("child"):
-                with lock:
-                    pass
-            probe.flush()
-            os._exit(0)
-        os.waitpid(pid, 0)
+def test_without_a_watcher_the_context_is_multiprocessings_own():
+    seen = _unprobed("""
+        import multiprocessing
+        from scenarios import workers
+        assert type(workers.context("spawn")) is type(multiprocessing.get_context("spawn"))
+        assert workers.start_method("default") == multiprocessing.get_start_method()
     """)
-    trace = Trace()
-    trace.apply(run.records)
-    assert [s.name for s in trace.lock_stats() if s.acquisitions] == ["shared state"]
+    assert seen == {"buf": 0, "active": False}
 
 
 # ---------------------------------------------------------------------------------------------- asyncio

@@ -17,6 +17,8 @@ import psutil
 import pytest
 
 from scenarios import catalog
+from scenarios.catalog import START_METHODS
+from scenarios.workers import default_start_method
 from tui import lessons
 from tui.lessons import async_fetch as fetch_lesson
 from tui.lessons import convoy as convoy_lesson
@@ -63,9 +65,10 @@ def assert_partial_views_work(trace: Trace) -> None:
 # ----------------------------------------------------------------------------------------------- cpu-speedup
 
 
-@pytest.fixture(scope="module")
-def speedup() -> Trace:
-    return run("cpu-speedup", n=200_000, items=4, workers=2)
+@pytest.fixture(scope="module", params=START_METHODS)
+def speedup(request) -> Trace:
+    """Every model, with the process pool's workers started each way (the interpreters model on 3.14+)."""
+    return run("cpu-speedup", n=200_000, items=4, workers=2, start=request.param)
 
 
 @pytest.mark.e2e
@@ -79,6 +82,8 @@ def test_speedup_runs_serial_threads_and_processes_in_one_child(speedup):
         assert v["lanes"] == 4
         assert len([t for t in summary["tasks"] if t["variant"] == name and t["name"].startswith("heavy #")]) == 4
     assert summary["variants"]["serial"]["speedup"] == 1.0
+    if hasattr(futures, "InterpreterPoolExecutor"):  # Python 3.14+: a fourth model, with a speedup of its own
+        assert summary["variants"]["interpreters"]["speedup"] > 0 and summary["exit"]["status"] == 0
     assert 0 <= summary["variants"]["threads"]["gil_wait_share"] <= 1
     if not hasattr(futures, "InterpreterPoolExecutor"):
         assert "3.14" in summary["metrics"]["interpreters"]
@@ -113,7 +118,36 @@ def test_speedup_process_items_run_in_worker_processes_after_a_measured_startup(
     figures = speedup.summary()["variants"]["processes"]
     assert figures["startup_s"] > 0 and figures["processes"] >= 1
     assert figures["startup_s"] == pytest.approx(startup[0].end - startup[0].start, abs=1e-3)
+    assert speedup.info["start_method"] == speedup.meta["params"]["start"]
     assert not left_behind(speedup)
+
+
+@pytest.mark.e2e
+def test_speedup_names_this_pythons_own_start_method_by_default():
+    trace = run("cpu-speedup", n=20_000, items=2, workers=2)
+    assert trace.info["start_method"] == trace.info["default_start_method"] == default_start_method()
+    assert {lane.kind for lane in trace.ordered_lanes(variant="processes") if lane.name.startswith("heavy")} == {
+        "process"}
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not hasattr(futures, "InterpreterPoolExecutor"), reason="InterpreterPoolExecutor: Python 3.14+")
+def test_speedup_interpreters_each_measured_inside_itself(speedup):
+    lanes = speedup.ordered_lanes(variant="interpreters")
+    interpreters = {lane.key[1]: lane for lane in lanes if lane.name.startswith("interpreter ")}
+    items = [lane for lane in lanes if lane.name.startswith("heavy #")]
+    assert 1 <= len(interpreters) <= 2 and len(items) == 4
+    assert {lane.pid for lane in lanes} == {speedup.root_pid}  # subinterpreters: one process
+    for lane in items:
+        assert lane.kind == "interpreter" and lane.parent in interpreters and lane.end is not None
+        assert speedup.lane_states(lane).get("cpu", 0) > 0  # measured on its own thread, from inside
+        assert "gil_wait" not in speedup.lane_states(lane)  # each interpreter has its own GIL
+    for key, lane in interpreters.items():
+        assert lane.kind == "interpreter" and lane.end is not None  # it closed with the pool
+        ran_items = any(item.parent == key for item in items)
+        assert ("cpu" in {seg.state for seg in lane.segments}) == ran_items  # running while it ran an item
+    figures = speedup.summary()["variants"]["interpreters"]
+    assert figures["finished"] and figures["speedup"] > 0 and figures["lanes"] == 4
 
 
 @pytest.mark.e2e

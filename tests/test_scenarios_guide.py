@@ -17,7 +17,8 @@ import subprocess
 import pytest
 
 from scenarios import catalog, seeding
-from scenarios.catalog import ParamError
+from scenarios.catalog import START_METHODS, ParamError
+from scenarios.workers import default_start_method
 from tui import lessons
 from tui.model import Trace
 from tui.session import run_headless
@@ -206,9 +207,10 @@ def test_futures_submitted_order_versus_as_completed(futures_runs):
 N = 20_000
 
 
-@pytest.fixture(scope="module")
-def processes():
-    return run("cpu-processes", n=N, items=4, workers=2)
+@pytest.fixture(scope="module", params=START_METHODS)
+def processes(request):
+    """The guide's pool, its workers started each way: the same lanes whatever the method."""
+    return run("cpu-processes", n=N, items=4, workers=2, start=request.param)
 
 
 def heavy(n):
@@ -247,6 +249,23 @@ def test_processes_a_lane_per_item_inside_the_worker_that_ran_it(processes):
     assert set(m["items_per_worker"]) <= {str(pid) for pid in workers}
     assert m["cpu_s"] > 0 and m["cores_used"] > 0 and m["wall_s"] >= m["items_span_s"]
     check_lessons_mid_run(processes)
+
+
+@pytest.mark.e2e
+def test_processes_name_their_start_method(processes):
+    method = processes.meta["params"]["start"]
+    assert processes.info["start_method"] == method
+    assert processes.info["default_start_method"] == default_start_method()
+    startup = [processes.lane_states(lane).get("startup", 0.0) for lane in processes.ordered_lanes()
+               if lane.name.startswith("worker ")]
+    assert all(s > 0 for s in startup)  # from the pool's launch of each worker to the worker running
+
+
+@pytest.mark.e2e
+def test_processes_by_default_start_the_way_this_python_does():
+    trace = run("cpu-processes", n=N, items=2, workers=2)
+    assert trace.info["start_method"] == default_start_method()
+    assert len([lane for lane in trace.ordered_lanes() if lane.name.startswith("worker ")]) == 2
 
 
 @pytest.mark.e2e
@@ -313,6 +332,16 @@ def test_mixed_loop_executors_run_the_jobs_off_the_loop(loops, model, kind):
             assert "wait" in states_seen(lane), lane.name  # the task awaits the executor's future
 
 
+@pytest.mark.e2e
+@pytest.mark.parametrize("method", START_METHODS)
+def test_mixed_loop_processes_run_the_jobs_in_workers_whatever_the_start_method(method):
+    trace = run("mixed-loop", model="processes", start=method, jobs=2, n=50_000, every_s=0.02)
+    heavies = [lane for lane in trace.ordered_lanes() if lane.name.startswith("heavy #")]
+    assert sorted(lane.name for lane in heavies) == ["heavy #1", "heavy #2"]
+    assert all(lane.kind == "process" and lane.pid != trace.root_pid and lane.end is not None for lane in heavies)
+    assert trace.info["start_method"] == method
+
+
 # ----------------------------------------------------------------------------------------------- parameters
 
 
@@ -345,7 +374,7 @@ def test_the_guides_numbers_are_the_defaults():
     assert catalog.get("futures").defaults()["messages"] == 2
     assert catalog.get("futures").defaults()["collect"] == "submitted"
     assert {k: v for k, v in catalog.get("cpu-processes").defaults().items() if k != "workers"} == {
-        "n": 1_000_000, "items": 4}
+        "n": 1_000_000, "items": 4, "start": "default"}  # the guide's pool: this Python's own start method
 
 
 @pytest.mark.parametrize("name", GUIDE_SCENARIOS)

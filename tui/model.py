@@ -397,7 +397,7 @@ class Trace:
         rest = wall - on - queue - lock_wait
         if rest < 0.0:
             rest = 0.0
-        waiting = "gil_wait" if (lane.kind != "process" and self._gil) else "wait"
+        waiting = "gil_wait" if (lane.kind not in _OWN_GIL and self._gil) else "wait"
         seg.split_wall = wall
         return {"cpu": on, "core_wait": queue, waiting: rest}
 
@@ -752,6 +752,7 @@ class Trace:
 # ---------------------------------------------------------------------------------------------- helpers
 
 _STATE, _COUNT, _LOCK_REQUEST, _LOCK_ACQUIRED = wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED
+_OWN_GIL = frozenset(("process", "interpreter"))  # lanes that never wait for another lane's GIL
 _FOLD_PAST = LANE_OVERLAYS + 1000  # a lane keeping more lock spans than this folds its oldest thousand
 _HOT = frozenset((wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED))
 _OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
