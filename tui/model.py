@@ -697,6 +697,11 @@ class Trace:
             return max((getattr(s, attr) for s in self.samples[: i + 1]), default=0)
         return self._peaks[attr][i] if i >= 0 else 0
 
+    def _start_method(self) -> dict:
+        """``start_method`` {``used``, ``default``}: how a run with worker processes started them (none without)."""
+        used, default = self.info.get("start_method"), self.info.get("default_start_method")
+        return {"start_method": {"used": used, "default": default}} if isinstance(used, str) else {}
+
     def summary(self) -> dict:
         """The run as one JSON-able object (``concviz run --headless --json``)."""
         now = self.duration
@@ -708,6 +713,7 @@ class Trace:
             "seed": self.meta.get("seed"),
             "python": self.python,
             "machine": self.meta.get("machine", {}),
+            **self._start_method(),
             "wall_s": round(now, 6),
             "tasks": [
                 {
