@@ -24,12 +24,19 @@ def gil_enabled() -> bool:
     return bool(is_enabled()) if is_enabled is not None else True
 
 
+def gil_forced() -> bool:
+    """A free-threaded build told to keep its GIL on (``PYTHON_GIL=1`` or ``-X gil=1``), not turned on by an import."""
+    return free_threaded_build() and getattr(sys.flags, "gil", None) == 1
+
+
 def python_info() -> dict:
-    """``{"version", "implementation", "executable", "gil": "enabled"|"disabled", "free_threaded_build"}``."""
+    """``{"version", "implementation", "executable", "gil": "enabled"|"disabled", "free_threaded_build",
+    "gil_forced"}``."""
     return {
         "version": platform.python_version(),
         "implementation": platform.python_implementation(),
         "executable": sys.executable,
         "gil": "enabled" if gil_enabled() else "disabled",
         "free_threaded_build": free_threaded_build(),
+        "gil_forced": gil_forced(),
     }

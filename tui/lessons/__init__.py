@@ -3,13 +3,21 @@
 One module per scenario (named like the scenario module), each with
     metrics(trace, now) -> dict      figures for ``summary["metrics"]`` and the screens
     explain(trace, now) -> list[str] short lines quoting those figures, never fixed numbers
+and, where the scenario's one-line "what to watch" does not hold on every build, optionally
+    watch(python) -> str | None      that line for the interpreter ``python`` (Trace.python), None: the scenario's own
 No Textual here: the run screen, the takeaways screen and headless mode all use these.
+
+The guide was written for a Python with a GIL. On a free-threaded build (3.13t and later) with the GIL off, threads
+run Python on several cores at once: no lesson says "waiting for the GIL" there, and each says what was measured
+instead. ``build_note`` says, where a lesson's threads compute, that a free-threaded build had its GIL turned back on.
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
+
+from tui.interpreter import FORCED, REENABLED, build_name, gil_state
 
 
 def lesson_for(scenario: str) -> ModuleType | None:
@@ -38,6 +46,32 @@ def explain(trace, now: float | None = None) -> list[str]:
     if lesson is None or not trace.lanes:
         return []
     return lesson.explain(trace, now) + measurement_warnings(trace, now)
+
+
+def watch(trace) -> str | None:
+    """The run's "what to watch" line where its lesson words it for the run's build (None: the scenario's own)."""
+    return watch_for(trace.meta.get("scenario", ""), trace.python)
+
+
+def watch_for(scenario: str, python: dict) -> str | None:
+    """The "what to watch" line of ``scenario`` for the interpreter ``python`` (None: the scenario's own)."""
+    lesson = lesson_for(scenario)
+    own = getattr(lesson, "watch", None) if lesson is not None else None
+    return own(python) if own is not None else None
+
+
+def build_note(python: dict) -> list[str]:
+    """For a free-threaded build whose GIL was on all the same, one line saying so (a GIL build's lessons need none,
+    and a lesson run with the GIL off says so in its own words)."""
+    state = gil_state(python)
+    if state not in (REENABLED, FORCED):
+        return []
+    build = build_name(python)
+    how = ("PYTHON_GIL=1 or -X gil=1 turned it on" if state == FORCED else
+           "a module the scenario imported turned it back on (an extension module that does not declare itself "
+           "free-threading safe)")
+    return [f"This Python ({build}) is a free-threaded build, but the GIL was on in this run: {how}, so its "
+            "threads took turns running Python, as on a GIL build."]
 
 
 DISTORTION_SHARE = 0.25  # tracing adds at least this share of the mean hold: the lock figures are not the truth

@@ -8,6 +8,9 @@ are used from then on. ``latency_ms`` is the latest stage's (the one with the mo
 
 from __future__ import annotations
 
+from tui.interpreter import GIL_OFF, build_name, gil_state
+from tui.lessons import build_note
+
 IO_MS = 2.0  # the responder's own I/O per request (scenarios.convoy.IO_S)
 
 
@@ -48,11 +51,22 @@ def _percentile(ordered: list[float], share: float) -> float:
 
 
 def explain(trace, now: float) -> list[str]:
-    return describe(metrics(trace, now), gil=trace.gil_enabled, cores=trace.meta.get("machine", {}).get("cores"))
+    lines = describe(metrics(trace, now), gil=trace.gil_enabled, cores=trace.meta.get("machine", {}).get("cores"),
+                     python=trace.python)
+    return lines + build_note(trace.python) if lines else lines
 
 
-def describe(m: dict, gil: bool = True, cores: int | None = None) -> list[str]:
-    """The explanation, from the figures alone (so it can be checked against fixed figures)."""
+def watch(python: dict) -> str | None:
+    """With the GIL off the responder has no interpreter to queue for: the scenario's line does not hold."""
+    if gil_state(python) != GIL_OFF:
+        return None
+    return ("the responder's latency as CPU threads join: with the GIL off it shares the cores with them instead of "
+            "queueing for the interpreter")
+
+
+def describe(m: dict, gil: bool = True, cores: int | None = None, python: dict | None = None) -> list[str]:
+    """The explanation, from the figures alone (so it can be checked against fixed figures); ``python``: the run's
+    interpreter (Trace.python), to name its build."""
     stages = [f for f in m.get("variants", {}).values() if f["requests"]]
     if not stages:
         return []
@@ -74,6 +88,7 @@ def describe(m: dict, gil: bool = True, cores: int | None = None) -> list[str]:
         return lines
     rose = loaded["p50"] >= 1.5 * alone["p50"]
     interval = m.get("switch_interval_ms")
+    build = f" ({build_name(python)})" if python and python.get("version") else ""
     if gil and rose:
         lines.append(
             f"The convoy: when its I/O ends the responder is ready at once, but it must take the GIL back from a "
@@ -89,7 +104,7 @@ def describe(m: dict, gil: bool = True, cores: int | None = None) -> list[str]:
         )
     else:
         lines.append(
-            f"This Python runs without a GIL: the median went from {alone['p50']:.1f} to {loaded['p50']:.1f} ms "
+            f"This Python{build} runs without a GIL: the median went from {alone['p50']:.1f} to {loaded['p50']:.1f} ms "
             f"beside {loaded['cpu_threads']} CPU threads; what rise there is comes from sharing "
             f"{cores or 'the'} cores, not from waiting for the interpreter."
         )

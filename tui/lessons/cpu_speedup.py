@@ -5,14 +5,18 @@ Per variant, from the trace:
   end of its last work item; ``startup_s`` is the start-up lane, kept out of ``wall_s`` and shown beside it.
 - ``cores_used``: the work lanes' own CPU time divided by ``wall_s``. Each lane's thread reads its on-CPU
   nanoseconds from the kernel (/proc/thread-self/schedstat) at every state boundary, so this counts exactly the
-  work, over exactly its window; the parent's 100 ms psutil samples are too coarse for runs this short. Only
-  for interpreters, whose subinterpreters the probe cannot reach, does it come from the samples of the tree.
-- ``gil_wait_share`` (threads): each lane's time waiting for the GIL over its life, averaged over the lanes.
+  work, over exactly its window; the parent's 100 ms psutil samples are too coarse for runs this short. A
+  subinterpreter's items are measured the same way, from inside the interpreter that runs them.
+- ``gil_wait_share`` (threads): each lane's time waiting for the GIL over its life, averaged over the lanes; None
+  where the GIL was off (a free-threaded build), which has no GIL to wait for. There the threads' figures say what
+  held them back instead: ``core_wait_share`` (ready, waiting for a free core) and ``blocked_share`` (neither
+  running nor ready: the rest of their cpu stretches).
 """
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s
+from tui.interpreter import GIL_OFF, build_name, gil_state
+from tui.lessons import build_note, fmt_s
 
 ORDER = ("serial", "threads", "processes", "interpreters")
 
@@ -46,32 +50,36 @@ def _variant_figures(trace, name: str, variant, now: float) -> dict:
     lanes = trace.ordered_lanes(now, variant=name)
     states = {lane.key: trace.lane_states(lane, now) for lane in lanes}
     startup = [lane for lane in lanes if states[lane.key].get("startup", 0.0) > 0]
-    work = [lane for lane in lanes if lane not in startup]
+    work = [lane for lane in lanes if lane not in startup and not _is_worker(lane)]
     t0 = _end(startup[-1], now) if startup else variant.start
     finished = variant.end is not None and variant.end <= now
     t1 = max((_end(lane, now) for lane in work), default=t0) if finished else now
     wall = max(t1 - t0, 0.0)
-    if name == "interpreters":
-        samples = trace.samples_between(t0, t1)
-        cpu = sum(s.proc_cores for s in samples) / len(samples) * wall if samples else 0.0
-    else:
-        cpu = sum(states[lane.key].get("cpu", 0.0) for lane in work)
+    cpu = sum(states[lane.key].get("cpu", 0.0) for lane in work)
     figures = {
         "finished": finished,
         "wall_s": round(wall, 4),
         "startup_s": round(sum(_end(lane, now) - lane.start for lane in startup), 4),
         "cores_used": round(cpu / wall, 2) if wall > 0 else 0.0,
-        "cores_from": "samples" if name == "interpreters" else "lanes",
         "lanes": len(work),
         "threads": len({(lane.pid, lane.tid) for lane in work if lane.tid}),
         "processes": len({lane.pid for lane in work}),
     }
-    if name == "threads":
+    if name == "threads" and trace.gil_enabled:
         figures["gil_wait_share"] = round(_mean_share(work, states, "gil_wait", now), 3)
         figures["gil_wait_s"] = round(_mean(states[lane.key].get("gil_wait", 0.0) for lane in work), 4)
+    elif name == "threads":  # no GIL to wait for: what else kept the threads off the cores
+        figures["gil_wait_share"] = figures["gil_wait_s"] = None
+        figures["core_wait_share"] = round(_mean_share(work, states, "core_wait", now), 3)
+        figures["blocked_share"] = round(_mean_share(work, states, "wait", now), 3)
     if name == "processes":
         figures["core_wait_share"] = round(_mean_share(work, states, "core_wait", now), 3)
     return figures
+
+
+def _is_worker(lane) -> bool:
+    """A subinterpreter's own lane (its items are lanes of their own, inside it), not a work item."""
+    return lane.kind == "interpreter" and not lane.parent
 
 
 def _end(lane, now: float) -> float:
@@ -106,14 +114,25 @@ def _has_interpreter_pool(trace) -> bool:
 
 def explain(trace, now: float) -> list[str]:
     params = trace.meta.get("params", {})
-    return describe(metrics(trace, now), gil=trace.gil_enabled, n=params.get("n"), items=params.get("items"))
+    return describe(metrics(trace, now), gil=trace.gil_enabled, n=params.get("n"), items=params.get("items"),
+                    python=trace.python)
 
 
-def describe(m: dict, gil: bool = True, n: int | None = None, items: int | None = None) -> list[str]:
-    """The explanation, from the figures alone (so it can be checked against fixed figures)."""
+def watch(python: dict) -> str | None:
+    """With the GIL off the scenario's line ("threads share one core, ... waiting for the GIL") does not hold."""
+    if gil_state(python) != GIL_OFF:
+        return None
+    return "serial, threads and processes on one time scale: with the GIL off, threads can fill every core too"
+
+
+def describe(m: dict, gil: bool = True, n: int | None = None, items: int | None = None,
+             python: dict | None = None) -> list[str]:
+    """The explanation, from the figures alone (so it can be checked against fixed figures); ``python``: the run's
+    interpreter (Trace.python), to name its build."""
     v = m.get("variants", {})
     lines = []
     serial, threads, processes, interp = (v.get(name) for name in ORDER)
+    build = f" ({build_name(python)})" if python and python.get("version") else ""
     if serial:
         work = f"{items} x heavy({n:,})" if n and items else "the work items"
         lines.append(
@@ -132,10 +151,7 @@ def describe(m: dict, gil: bool = True, n: int | None = None, items: int | None 
                 "on average), so only one of them ran Python at any moment."
             )
         else:
-            lines.append(
-                f"{head} Together the {k} threads used {threads['cores_used']:.2f} cores: this Python runs "
-                "without a GIL, so threads can run Python on several cores at once."
-            )
+            lines.append(f"{head} {_free_threads(threads, k, m.get('cores'), build)}")
     if processes:
         limit = m.get("parallel_limit", 1)
         own = "its own interpreter and its own GIL" if gil else "its own interpreter"
@@ -157,24 +173,56 @@ def describe(m: dict, gil: bool = True, n: int | None = None, items: int | None 
             line += f" Counting it, the processes' speedup is {processes['speedup_with_startup']:.2f}x."
         lines.append(line)
     if interp:
-        own = "each with its own GIL" if gil else "each on its own"
-        lines.append(
-            f"Interpreters ({m.get('workers')} workers): {fmt_s(interp['wall_s'])}"
-            f"{so_far(interp)}{_speedup(interp)}, {interp['cores_used']:.2f} cores (from the process's CPU "
-            f"samples): subinterpreters in one process, {own}."
-        )
+        lines.append(_interpreters(interp, gil))
     elif "interpreters" in m:
         lines.append(f"A fourth model, InterpreterPoolExecutor, {m['interpreters']}.")
     if threads and processes and threads["finished"] and processes["finished"]:
         lines.append(_verdict(threads, processes, gil))
+    if gil and python:
+        lines += build_note(python)
     return lines
+
+
+def _free_threads(threads: dict, k: int, cores, build: str) -> str:
+    """The threads without a GIL: how far they spread over the cores, and what held them back, as measured."""
+    limit = min(cores, k) if isinstance(cores, int) and cores > 0 else k
+    used = threads["cores_used"]
+    spread = ("ran Python on several cores at once, together" if used >= 1.2 else
+              "could run Python on several cores at once, yet together used only")
+    line = (f"This Python{build} runs without a GIL: the {k} threads {spread} {used:.2f} cores of the {limit} they "
+            f"could (the fewer of {cores or '?'} cores and {k} threads).")
+    held = []
+    if (threads.get("core_wait_share") or 0.0) >= 0.1:
+        held.append(f"{threads['core_wait_share']:.0%} of its time waiting for a free core")
+    if (threads.get("blocked_share") or 0.0) >= 0.1:
+        held.append(f"{threads['blocked_share']:.0%} blocked (neither running nor ready to)")
+    if held:
+        line += " Each thread spent " + " and ".join(held) + "."
+    return line
+
+
+def _interpreters(interp: dict, gil: bool) -> str:
+    """Subinterpreters: one process, each interpreter measured from inside itself."""
+    k, cores = interp["threads"], interp["cores_used"]
+    head = (f"Interpreters ({k} in one process): {fmt_s(interp['wall_s'])}{so_far(interp)}{_speedup(interp)}, "
+            f"{cores:.2f} cores, measured inside each interpreter")
+    own = "each subinterpreter has its own GIL" if gil else "each subinterpreter runs on its own"
+    if k > 1 and cores >= 1.2:
+        return f"{head}: {own}, so the CPU work ran on several cores at once inside one process."
+    return f"{head}: {own}, so they could run on several cores at once; here they used {cores:.2f}."
 
 
 def _verdict(threads: dict, processes: dict, gil: bool) -> str:
     t, p = threads["cores_used"], processes["cores_used"]
     if not gil:
-        return (f"Without a GIL, threads used {t:.2f} cores and processes {p:.2f}: here the difference is start-up "
-                "and memory, not parallelism.")
+        ts, ps = threads.get("speedup"), processes.get("speedup")
+        speedups = f" (speedups {ts:.2f}x and {ps:.2f}x)" if ts is not None and ps is not None else ""
+        line = (f"On a build with a GIL only the processes would spread this pure-Python work over the cores; with "
+                f"it off, the threads used {t:.2f} cores and the processes {p:.2f}{speedups}")
+        if p > t + 0.2 or (ts is not None and ps is not None and ts < 0.85 * ps):
+            return line + (": the threads could have run in parallel, yet did less than the processes here; their "
+                           "lanes show what they waited for.")
+        return line + ": here threads did for CPU-bound work what processes do, without starting a process."
     if p > t + 0.2:
         return (f"Why threads do not help: heavy() is pure Python and the GIL lets one thread run Python at a time, "
                 f"so the threads used {t:.2f} cores; processes do not share a GIL and used {p:.2f}.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from tui.lessons import fmt_s
+from tui.interpreter import build_name
+from tui.lessons import build_note, fmt_s
 
 HEARTBEAT_S = 0.01  # the scenario's heartbeat period (scenarios.mixed_loop.HEARTBEAT_S)
 
@@ -67,11 +68,11 @@ def explain(trace, now: float) -> list[str]:
         lines.append(
             f"The jobs ran on pool threads and the loop kept beating, but each beat must also get the GIL back "
             f"from a busy pool thread before it can run (worst lateness {worst})." if trace.gil_enabled else
-            f"The jobs ran on pool threads, and this Python has no GIL: the loop's thread ran beside them "
-            f"(worst lateness {worst})."
+            f"The jobs ran on pool threads, and this Python ({build_name(trace.python)}) ran with the GIL off: the "
+            f"loop's thread ran Python beside them, with no interpreter lock to take back (worst lateness {worst})."
         )
     else:
         lines.append(f"The jobs ran in worker processes, each with its own interpreter: the loop's thread stayed "
                      f"free (worst lateness {worst}; the first job also started the pool).")
     lines.append("run_in_executor turned each job into a future the loop awaits: the service kept answering.")
-    return lines
+    return lines + (build_note(trace.python) if m["model"] == "threads" else [])

@@ -1,4 +1,8 @@
-"""The help screen (``?`` anywhere): what the screen shows, what each colour means, and its keys."""
+"""The help screen (``?`` anywhere): what the screen shows, what each colour means, and its keys.
+
+Opened over a run, it reads that run's interpreter (the screen under it): the comparison's text says that threads do
+not speed up CPU-bound Python on a build with a GIL, not that they never do; over a run with the GIL off it says what
+threads did there, and the colours say no thread waited for a GIL."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.interpreter import FORCED, GIL_OFF, GIL_ON, REENABLED, gil_state
 from tui.widgets.palette import STATE_LABELS, SWATCH, states_in_order
 from tui.widgets.timeline import MARK
 
@@ -26,7 +31,7 @@ TOPICS = {
         "run's counters (requests in flight, the responder's latency), on one scale for every model. "
         "When a model has more tasks than rows, tasks share rows and a row shows the state most of them are in. "
         "The table gives every model's figures, and the explanation below it (scroll it with the mouse or the "
-        "arrow keys up and down) reads them: why threads do not speed up CPU-bound Python, why async scales.",
+        "arrow keys up and down) reads them: {threads}, why async scales.",
     ),
     "home": (
         "The home screen",
@@ -55,11 +60,37 @@ TOPICS = {
 }
 
 
-def colour_table() -> Table:
+# What the comparison's explanation says of threads on CPU-bound Python, by the GIL of the run (tui.interpreter).
+# The guide's Section 4 ("threads do not bypass the GIL") is for a build with a GIL: said as such.
+THREADS_ON_CPU = {
+    None: "why threads do not speed up CPU-bound Python on a build with a GIL",
+    GIL_ON: "why threads do not speed up CPU-bound Python on a build with a GIL (this run's Python has one)",
+    GIL_OFF: ("what threads do for CPU-bound Python with the GIL off, as on this run's free-threaded build (with a "
+              "GIL they take turns on one core)"),
+    REENABLED: ("why threads do not speed up CPU-bound Python with the GIL on (this run's build is free-threaded, but "
+                "an import turned the GIL back on)"),
+    FORCED: ("why threads do not speed up CPU-bound Python with the GIL on (this run's build is free-threaded, but "
+             "the GIL was forced on)"),
+}
+
+
+def topic(name: str, python: dict | None = None) -> tuple[str, str]:
+    """The title and text of a topic; ``python``: the interpreter of the run the screen shows (None: no run)."""
+    title, text = TOPICS.get(name, TOPICS["run"])
+    return title, text.replace("{threads}", THREADS_ON_CPU[gil_state(python) if python is not None else None])
+
+
+def colour_table(gil: bool = True) -> Table:
+    """Every state's colour and meaning; ``gil``: whether the run's GIL was on (without it, no thread waits for it,
+    and the table says so)."""
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(no_wrap=True)
     table.add_column()
     for state, colour, meaning in states_in_order():
+        if state == "gil_wait" and not gil:
+            meaning += " (none in this run: its Python ran with the GIL off)"
+        elif state == "io" and not gil:
+            meaning = meaning.replace(" (GIL released)", "")  # no GIL to release
         table.add_row(Text.assemble((SWATCH * 2, colour), " ", (STATE_LABELS[state], "bold")), meaning)
     table.add_row(Text.assemble((MARK, "bold"), "  lock taken"), "a traced lock was acquired in this cell")
     return table
@@ -86,13 +117,35 @@ class HelpScreen(ModalScreen):
         self.topic = topic
         self.keys = keys
 
+    def _below(self):
+        """The screen the help was opened over."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is not self:
+                return screen
+        return None
+
+    def _trace(self):
+        """The run the help was opened over, if that screen shows one run (interpreters compared: None)."""
+        below = self._below()
+        if getattr(below, "runs", None):
+            return None
+        trace = getattr(below, "trace", None)
+        return trace if hasattr(trace, "python") else None
+
+    def _gil(self) -> bool:
+        """Whether any run under the help had the GIL on (no run: as on a GIL build)."""
+        below = self._below()
+        runs = getattr(below, "runs", None) or [getattr(below, "trace", None)]
+        return any(bool(getattr(trace, "gil_enabled", True)) for trace in runs)
+
     def compose(self) -> ComposeResult:
-        title, text = TOPICS.get(self.topic, TOPICS["run"])
+        trace = self._trace()
+        title, text = topic(self.topic, trace.python if trace is not None else None)
         with VerticalScroll(id="help"):
             yield Static(Text(title, style="bold"))
             yield Static(text, classes="help-text")
             yield Static(Text("Colours", style="bold"))
-            yield Static(colour_table())
+            yield Static(colour_table(self._gil()))
             yield Static(Text("Keys", style="bold"))
             yield Static(keys_table(self.keys))
             yield Static(Text("Escape, ? or q closes this help", style=MUTED))

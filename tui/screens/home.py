@@ -1,7 +1,13 @@
-"""The home screen: the guide's Section 1 as a table to read in ten seconds, then the scenarios to run."""
+"""The home screen: the guide's Section 1 as a table to read in ten seconds, then the scenarios to run.
+
+The guide was written for a Python with a GIL. Where the scenarios run on a free-threaded build, the table says
+under it that threads can run CPU-bound Python in parallel there, and that Section 4's "threads do not bypass the
+GIL" is about builds with a GIL; each scenario's "what to watch" is worded for the GIL off where its lesson does so
+(tui.lessons.watch_for). On a GIL build the screen is the guide's as written."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +18,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from scenarios import catalog
+from tui import lessons
+from tui.interpreter import build_name, free_threaded, python_info
 
 MUTED = "#8b949e"
 
@@ -25,6 +33,29 @@ WORKLOADS = (
      "processes", "#3fb950"),
     ("mixed", "some of both", "a service that computes between requests", "futures + executors", "#e3b341"),
 )
+
+
+def build_note(python: dict, short: bool = False) -> Text | None:
+    """Under the table, for a free-threaded build: what Section 1 and Section 4 mean there (None: a GIL build);
+    ``short``: for a narrow screen."""
+    if not free_threaded(python):
+        return None
+    more = "" if short else " Each run says whether the GIL stayed off after its imports."
+    return Text.assemble(
+        (f"This Python ({build_name(python)}) is a free-threaded build: ", "bold"),
+        "with the GIL off, threads run CPU-bound work in parallel too. Section 4's \"threads do not bypass the "
+        f"GIL\" is about builds with a GIL.{more}",
+        style=MUTED,
+    )
+
+
+def workloads(python: dict, examples: bool = True):
+    """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build."""
+    note = build_note(python, short=not examples)
+    table = workload_table(examples)
+    if note is None:
+        return table
+    return Group(table, Text(), note) if examples else Group(table, note)
 
 
 def workload_table(examples: bool = True) -> Table:
@@ -52,15 +83,18 @@ def intro() -> Text:
     )
 
 
-def scenario_options() -> list[Option]:
-    """One option per scenario: its name and the guide's section, then what to watch."""
+def scenario_options(python: dict | None = None) -> list[Option]:
+    """One option per scenario: its name and the guide's section, then what to watch (on a free-threaded build,
+    worded for the GIL off where the scenario's lesson does so)."""
     options = []
+    off = {**python, "gil": "disabled"} if python is not None and free_threaded(python) else None
     for scenario in catalog.scenarios().values():
+        watch = (lessons.watch_for(scenario.name, off) if off is not None else None) or scenario.watch
         row = Table.grid(padding=(0, 1))
         row.add_column(width=18, no_wrap=True)
         row.add_column(ratio=1)
         row.add_row(Text(scenario.name, style="bold"),
-                    Text.assemble((scenario.guide, "#a371f7"), "\n", (scenario.watch, MUTED)))
+                    Text.assemble((scenario.guide, "#a371f7"), "\n", (watch, MUTED)))
         options.append(Option(row, id=scenario.name))
     return options
 
@@ -75,12 +109,17 @@ class HomeScreen(Screen):
         Binding("q", "quit", "quit"),
     ]
 
+    def __init__(self, python: dict | None = None) -> None:
+        """``python``: the interpreter the scenarios will run on (tui.interpreter.python_info; default this one)."""
+        super().__init__()
+        self.python = python if python is not None else python_info()
+
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield Static(Text("concviz  \u00b7  Python concurrency, measured live", style="bold"), id="title")
             yield Static(intro(), id="intro")
-            yield Static(workload_table(), id="workloads", classes="panel")
-            yield OptionList(*scenario_options(), id="scenarios", classes="panel")
+            yield Static(workloads(self.python), id="workloads", classes="panel")
+            yield OptionList(*scenario_options(self.python), id="scenarios", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -90,7 +129,7 @@ class HomeScreen(Screen):
         scenarios.focus()
 
     def on_resize(self, event) -> None:
-        self.query_one("#workloads", Static).update(workload_table(examples=event.size.width >= 100))
+        self.query_one("#workloads", Static).update(workloads(self.python, examples=event.size.width >= 100))
         self.query_one("#intro").display = event.size.height >= 30
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -4,6 +4,10 @@ The guide ends with four things concurrency is about, four models and what each 
 them is shown with the figures that back it, quoted from the runs that ended in this session (``app.runs``,
 newest first, through tui.lessons' metrics), or with the scenario to run to see it. ``takeaways(runs)`` builds
 the content without drawing it, so it can be checked against fixed traces.
+
+The guide's CPU-bound takeaway holds as written on a build with a GIL. A figure from a run on a free-threaded
+build names that build and whether its GIL was off (tui.interpreter.build_phrase), and where such a run had the GIL
+off, "Processes -> CPU parallelism" says that threads can run Python in parallel there too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from scenarios import catalog
 from tui import lessons
+from tui.interpreter import build_phrase
 from tui.lessons import fmt_s
 from tui.model import Trace
 
@@ -106,18 +111,30 @@ def fetch_cost(t: Trace) -> list[str]:
             f"{f['peak_rss_mb']:.0f} MB" for model, f in models.items()]
 
 
+def built(t: Trace) -> str:
+    """``, on 3.14t with the GIL off``: a CPU-bound figure's build, where it is not the guide's (a GIL build)."""
+    phrase = build_phrase(getattr(t, "python", {}))
+    return f", on {phrase}" if phrase else ""
+
+
 def cores_busy(t: Trace) -> str | None:
     m = lessons.metrics(t)
     cores = t.meta.get("machine", {}).get("cores") or "?"
     if t.meta.get("scenario") == "cpu-processes":
         return (f"{label(t)}: {m['items']} items on {m['workers']} worker processes kept {m['cores_used']:.1f} of "
-                f"{cores} cores busy")
+                f"{cores} cores busy{built(t)}")
     variants = m.get("variants", {})
     parts = [f"{name} {f['speedup']:.1f}x" for name, f in variants.items() if name != "serial" and f.get("speedup")]
     if not parts or "serial" not in variants:
         return None
     return (f"{label(t)}: against serial ({fmt_s(variants['serial']['wall_s'])}), " + ", ".join(parts) +
-            f" on {cores} cores")
+            f" on {cores} cores{built(t)}")
+
+
+PROCESSES_MEANING = "an interpreter (and a GIL) per process, a core each"
+# where a quoted run had the GIL off: Section 4's "threads do not bypass the GIL" is the guide's for a GIL build
+PROCESSES_MEANING_NO_GIL = ("an interpreter per process, a core each; on a build with a GIL only processes run "
+                            "Python in parallel, with the GIL off threads can too")
 
 
 def futures_handled(t: Trace) -> str:
@@ -197,7 +214,10 @@ def takeaways(runs: list[Trace]) -> list[tuple[str, list[Takeaway]]]:
                  _some(*(fetch_cost(first["async-fetch"]) if first.get("async-fetch") else ()),
                        waits_overlapped(first["async-dashboard"]) if first.get("async-dashboard") else None),
                  "run async-fetch or async-dashboard"),
-        Takeaway("Processes \u2192 CPU parallelism", "an interpreter (and a GIL) per process, a core each",
+        Takeaway("Processes \u2192 CPU parallelism",
+                 PROCESSES_MEANING_NO_GIL if any(not getattr(first[n], "gil_enabled", True) for n in CPU_BOUND
+                                                 if first.get(n))
+                 else PROCESSES_MEANING,
                  _some(*(cores_busy(first[n]) for n in CPU_BOUND if first.get(n))),
                  "run cpu-processes or cpu-speedup"),
         Takeaway("Futures \u2192 structured task management", "submit now, handle each result when it suits you",

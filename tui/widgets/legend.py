@@ -1,4 +1,9 @@
-"""The legend: each state's colour and name, packed into as few lines as the width allows."""
+"""The legend: each state's colour and name, packed into as few lines as the width allows.
+
+A run whose Python had the GIL off (a free-threaded build) has no "gil wait" to show: its legend leaves it out.
+The legend reads that from its screen's trace (``screen.trace``; interpreters compared: every run, ``screen.runs``),
+when it is laid out and every second after, as the child's own report of its GIL can arrive after the screen is
+drawn."""
 
 from __future__ import annotations
 
@@ -10,17 +15,20 @@ from tui.widgets.palette import swatch
 from tui.widgets.timeline import MARK
 
 GAP = "  "
+CHECK_S = 1.0  # how often the legend looks whether the run's GIL is on
 
 
-def legend_items() -> list[Text]:
-    return [swatch(s) for s in BASE_STATES] + [Text.assemble((MARK, "bold"), " lock taken")]
+def legend_items(gil: bool = True) -> list[Text]:
+    return ([swatch(s) for s in BASE_STATES if gil or s != "gil_wait"] +
+            [Text.assemble((MARK, "bold"), " lock taken")])
 
 
-def legend_text(width: int) -> Text:
-    """The items in lines no wider than ``width``, never splitting an item."""
+def legend_text(width: int, gil: bool = True) -> Text:
+    """The items in lines no wider than ``width``, never splitting an item; ``gil``: whether the run's GIL was on
+    (without it, no "gil wait")."""
     out = Text()
     used = 0
-    for item in legend_items():
+    for item in legend_items(gil):
         if used and used + len(GAP) + item.cell_len > width:
             out.append("\n")
             used = 0
@@ -42,6 +50,21 @@ class StateLegend(Static):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(legend_text(200), name=name, id=id, classes=classes)
+        self._shown: tuple[int, bool] | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(CHECK_S, self._refresh_legend)
 
     def on_resize(self) -> None:
-        self.update(legend_text(max(self.size.width, 20)))
+        self._refresh_legend()
+
+    def _gil(self) -> bool:
+        """Whether any run the screen shows had the GIL on (interpreters compared: ``screen.runs``, several)."""
+        runs = getattr(self.screen, "runs", None) or [getattr(self.screen, "trace", None)]
+        return any(bool(getattr(trace, "gil_enabled", True)) for trace in runs)
+
+    def _refresh_legend(self) -> None:
+        shown = (max(self.size.width, 20), self._gil())
+        if shown != self._shown:
+            self._shown = shown
+            self.update(legend_text(*shown))

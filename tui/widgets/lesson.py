@@ -1,5 +1,6 @@
 """The "what you are seeing" panel: the scenario's lesson in the run's own figures (tui.lessons), whole: the panel
-grows with its text (up to half the screen, then it scrolls). Measurement warnings are in the notice bar."""
+grows with its text (up to half the screen, then it scrolls). Measurement warnings are in the notice bar. Its "Watch:"
+line is the scenario's, unless the lesson words it for the run's build (the GIL off: tui.lessons.watch)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ class LessonPanel(TextPanel):
 
     def show(self, trace: Trace, now: float) -> None:
         text = Text()
-        if self.watch:
+        if self.watch:  # the scenario's line, or its lesson's for the run's build (tui.lessons.watch)
             text.append("Watch: ", style="bold")
-            text.append(self.watch + "\n", style=MUTED)
+            text.append((lessons.watch(trace) or self.watch) + "\n", style=MUTED)
         lines = lessons.explain(trace, now) if now > 0 else []
         shown_above = set(lessons.measurement_warnings(trace, now)) if lines else set()  # in the notice bar
         lines = [line for line in lines if line not in shown_above]

@@ -56,10 +56,10 @@ def counter_words(name: str, value: int) -> tuple[str, str]:
     return name.replace("_", " "), f"{value:,}"
 
 
-def gil_words(info: dict, short: bool) -> str:
-    if not short:
-        return describe(info)
-    return "GIL on" if info.get("gil", "enabled") == "enabled" else "no GIL"
+def gil_words(info: dict, short: bool | int) -> str:
+    """The interpreter and its GIL (tui.interpreter.describe): ``short`` False or 0 the longest form, True or 1
+    shorter, 2 the shortest (``GIL on``, ``3.14t, GIL off``, ``GIL off``)."""
+    return describe(info, int(short))
 
 
 def short_state(trace: Trace, clock) -> tuple[str, str]:
@@ -71,7 +71,8 @@ def short_state(trace: Trace, clock) -> tuple[str, str]:
 
 class StatusLine(TextPanel):
     """``threads-download  running  1.23 s  progress 7/10  ...  Python 3.11.7, GIL on``; on a narrow terminal the
-    same facts in fewer words: the scenario, where the run is, the time, its progress and the GIL always show."""
+    same facts in fewer words: the scenario, where the run is, the time, its progress and the GIL always show (on a
+    free-threaded build, whether the GIL was off after the scenario's imports: ``3.14t, GIL off``)."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -88,8 +89,8 @@ class StatusLine(TextPanel):
         """``busy``: the scenario can use every core, so the screen draws less often (tui.pacing); said where
         there is room."""
         width = self.size.width - 2
-        for short_python, short_words, only in ((False, False, None), (True, False, None), (True, True, None),
-                                                (True, True, ("progress",))):
+        for short_python, short_words, only in ((0, False, None), (1, False, None), (1, True, None), (2, True, None),
+                                                (2, True, ("progress",))):
             text, python = self.compose_line(trace, now, clock, short_python, short_words, only)
             if text.cell_len + 2 + len(python) <= width:
                 break
@@ -102,7 +103,7 @@ class StatusLine(TextPanel):
         self.show_text(text)
 
     @staticmethod
-    def compose_line(trace: Trace, now: float, clock, short_python: bool, short_words: bool,
+    def compose_line(trace: Trace, now: float, clock, short_python: bool | int, short_words: bool,
                      only: tuple[str, ...] | None) -> tuple[Text, str]:
         words, colour = short_state(trace, clock) if short_words else run_state(trace, clock)
         text = Text.assemble(
