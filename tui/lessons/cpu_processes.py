@@ -6,7 +6,7 @@ the GIL off the explanation says so, and that threads could spread the items too
 from __future__ import annotations
 
 from tui.interpreter import build_name
-from tui.lessons import build_note, fmt_s
+from tui.lessons import build_note, fmt_s, start_methods
 
 
 def _parts(trace, now: float) -> tuple:
@@ -65,12 +65,13 @@ def explain(trace, now: float) -> list[str]:
                      f"{m['workers']} workers on {cores} cores, besides whatever else the machine runs.")
     if trace.gil_enabled:
         lines.append(f"Each worker has its own interpreter and its own GIL, so no item waits for another's; the "
-                     f"pool started in {fmt_s(m['pool_startup_s'])}.")
-        return lines + build_note(trace.python)
+                     f"main thread spent {fmt_s(m['pool_startup_s'])} launching the pool.")
+        return lines + start_methods.describe(trace, m["worker_startup_s"]) + build_note(trace.python)
     lines.append(
-        f"Each worker has its own interpreter; the pool started in {fmt_s(m['pool_startup_s'])}. Section 4's "
+        f"Each worker has its own interpreter; the main thread spent {fmt_s(m['pool_startup_s'])} launching the "
+        "pool. Section 4's "
         "\"threads do not bypass the GIL\" holds on a build with a GIL; this one "
         f"({build_name(trace.python)}) ran with it off, so threads could spread these items over the cores too "
         "(cpu-speedup measures both)."
     )
-    return lines
+    return lines + start_methods.describe(trace, m["worker_startup_s"])

@@ -16,7 +16,7 @@ Per variant, from the trace:
 from __future__ import annotations
 
 from tui.interpreter import GIL_OFF, build_name, gil_state
-from tui.lessons import build_note, fmt_s
+from tui.lessons import build_note, fmt_s, start_methods
 
 ORDER = ("serial", "threads", "processes", "interpreters")
 
@@ -114,8 +114,9 @@ def _has_interpreter_pool(trace) -> bool:
 
 def explain(trace, now: float) -> list[str]:
     params = trace.meta.get("params", {})
-    return describe(metrics(trace, now), gil=trace.gil_enabled, n=params.get("n"), items=params.get("items"),
-                    python=trace.python)
+    lines = describe(metrics(trace, now), gil=trace.gil_enabled, n=params.get("n"), items=params.get("items"),
+                     python=trace.python)
+    return lines + (start_methods.describe(trace, brief=True) if "processes" in trace.variants else [])
 
 
 def watch(python: dict) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from tui.interpreter import build_name
-from tui.lessons import build_note, fmt_s
+from tui.lessons import build_note, fmt_s, start_methods
 
 HEARTBEAT_S = 0.01  # the scenario's heartbeat period (scenarios.mixed_loop.HEARTBEAT_S)
 
@@ -75,4 +75,4 @@ def explain(trace, now: float) -> list[str]:
         lines.append(f"The jobs ran in worker processes, each with its own interpreter: the loop's thread stayed "
                      f"free (worst lateness {worst}; the first job also started the pool).")
     lines.append("run_in_executor turned each job into a future the loop awaits: the service kept answering.")
-    return lines + (build_note(trace.python) if m["model"] == "threads" else [])
+    return lines + (build_note(trace.python) if m["model"] == "threads" else start_methods.describe(trace, brief=True))

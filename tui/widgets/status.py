@@ -62,6 +62,15 @@ def gil_words(info: dict, short: bool | int) -> str:
     return describe(info, int(short))
 
 
+def start_words(trace: Trace) -> tuple[str, ...]:
+    """How the run's worker processes started, long to short (none for a run without them)."""
+    method = trace.info.get("start_method")
+    if not isinstance(method, str):
+        return ()
+    default = " (default)" if method == trace.info.get("default_start_method") else ""
+    return f"  workers: {method}{default}", f"  {method}"
+
+
 def short_state(trace: Trace, clock) -> tuple[str, str]:
     """``paused 1x`` rather than ``replay 1x paused at 0.30 s`` (the time is shown beside it anyway)."""
     if clock.live or not hasattr(clock, "speed"):
@@ -95,6 +104,10 @@ class StatusLine(TextPanel):
             if text.cell_len + 2 + len(python) <= width:
                 break
         for words in BUSY_WORDS if busy else ():
+            if text.cell_len + len(words) + 2 + len(python) <= width:
+                text.append(words, style=MUTED)
+                break
+        for words in start_words(trace):
             if text.cell_len + len(words) + 2 + len(python) <= width:
                 text.append(words, style=MUTED)
                 break
