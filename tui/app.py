@@ -8,23 +8,33 @@ from textual.binding import Binding
 
 from tui.clock import ReplayClock
 from tui.model import Trace
+from tui.runs import Runs
 from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
 
 
 def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
-               **replayed) -> RunScreen:
+               pythons: list | tuple = (), **replayed) -> RunScreen:
     """The screen for a run: the comparison screen when its models run side by side (a comparison scenario, a
-    ``model=compare`` run, a recording with variants), else the run screen."""
+    ``model=compare`` run, a recording with variants), else the run screen. A comparison given two or more
+    interpreters (``pythons``), or a recording of one, compares the interpreters on the comparison screen."""
     trace = replayed.get("replay")
+    if isinstance(trace, Runs):
+        return CompareScreen(scenario, params, seed, time_limit_s, **replayed)
     comparison = bool(trace.variants) if trace is not None else compares(scenario, params)
+    if comparison and trace is None and len(pythons) > 1:
+        return CompareScreen(scenario, params, seed, time_limit_s, pythons=pythons)
     screen = CompareScreen if comparison else RunScreen
     return screen(scenario, params, seed, time_limit_s, **replayed)
 
 
 class ConcvizApp(App):
-    """Home is always at the bottom of the screen stack: leaving a run goes back to it."""
+    """Home is always at the bottom of the screen stack: leaving a run goes back to it.
+
+    ``pythons`` (``--python``, tui.pythons.Interpreter): the interpreters live runs use. None: concviz's own; one:
+    every run's child runs on it; two or more: a comparison scenario runs under each in turn and compares them,
+    any other scenario started in the app runs under the first."""
 
     CSS_PATH = "concviz.tcss"
     TITLE = "concviz"
@@ -33,8 +43,10 @@ class ConcvizApp(App):
 
     def __init__(self, scenario: str | None = None, params: dict | None = None, seed: int = 1,
                  time_limit_s: float | None = None, replay: Trace | None = None, speed: float = 1.0,
-                 replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None) -> None:
+                 replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None,
+                 pythons: list | tuple = ()) -> None:
         super().__init__()
+        self.pythons = list(pythons)
         self.runs: list[Trace] = []  # every run that ended in this session, oldest first (the takeaways screen)
         self.first = None
         if replay is not None:
@@ -42,7 +54,7 @@ class ConcvizApp(App):
             self.first = run_screen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
             self.sub_title = replay_path or "replay"
         elif scenario is not None:
-            self.first = run_screen(scenario, params, seed, time_limit_s)
+            self.first = run_screen(scenario, params, seed, time_limit_s, self.pythons)
 
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
@@ -51,8 +63,13 @@ class ConcvizApp(App):
         if self.first is not None:
             self.push_screen(self.first)
 
+    @property
+    def python(self):
+        """The interpreter a single live run's child runs on (None: concviz's own)."""
+        return self.pythons[0] if self.pythons else None
+
     def start_run(self, scenario: str, params: dict | None = None, seed: int = 1) -> None:
-        self.push_screen(run_screen(scenario, params, seed))
+        self.push_screen(run_screen(scenario, params, seed, pythons=self.pythons))
 
     def go_home(self) -> None:
         while len(self.screen_stack) > 1:
@@ -66,7 +83,9 @@ class ConcvizApp(App):
 
 
 def make_app(scenario: str | None = None, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
-             replay: Trace | None = None, speed: float = 1.0, replay_path: str | None = None, **options) -> ConcvizApp:
+             replay: Trace | Runs | None = None, speed: float = 1.0, replay_path: str | None = None,
+             **options) -> ConcvizApp:
     """The app the command line runs: home (no arguments), a live run of ``scenario``, or a replay of a trace.
-    ``options``: ``playing=False`` and ``start_at=S`` open a replay paused at S seconds (tests, presenters)."""
+    ``options``: ``playing=False`` and ``start_at=S`` open a replay paused at S seconds (tests, presenters);
+    ``pythons=[...]`` the interpreters live runs use (``--python``)."""
     return ConcvizApp(scenario, params, seed, time_limit_s, replay, speed, replay_path, **options)

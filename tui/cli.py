@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
         p.add_argument("--time-limit", type=float, default=None, metavar="S",
                        help="end the run after S seconds (default 120, at most 3600)")
+        p.add_argument("--python", action="append", default=[], metavar="PATH",
+                       help="run the scenario under this interpreter (3.11 or newer) rather than concviz's own; "
+                       "given two or more times (a comparison scenario), run it under each in turn and compare")
 
     run = sub.add_parser("run", help="run a scenario live in the app, or headless")
     scenario_args(run)
@@ -75,7 +78,8 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def resolve_run(args) -> tuple:
-    """The scenario, its checked parameters and the time limit, or UsageError."""
+    """The scenario, its checked parameters, the time limit and the interpreters to run it on (none: concviz's
+    own), or UsageError."""
     from scenarios.catalog import ParamError, get
 
     try:
@@ -86,7 +90,24 @@ def resolve_run(args) -> tuple:
     limit = args.time_limit
     if limit is not None and not (1 <= limit <= 3600):
         raise UsageError(f"--time-limit {limit:g} is out of range: it takes 1 to 3600 seconds")
-    return scenario, params, limit
+    return scenario, params, limit, resolve_pythons(args.python, scenario, params)
+
+
+def resolve_pythons(paths: list[str], scenario, params: dict) -> list:
+    """Each ``--python`` checked (tui.pythons.check): two or more compare, which only a comparison scenario can."""
+    from tui import pythons
+    from tui.runs import MAX_RUNS, comparison_names, compares
+
+    if len(paths) > MAX_RUNS:
+        raise UsageError(f"--python is given {len(paths)} times: a comparison takes at most {MAX_RUNS} interpreters")
+    if len(paths) > 1 and not compares(scenario.name, params):
+        what = f"{scenario.name} -p model={params['model']}" if "model" in params else scenario.name
+        raise UsageError(f"comparing interpreters (--python given {len(paths)} times) takes a comparison scenario "
+                         f"({comparison_names()}); {what} is not one: run it under one --python at a time")
+    try:
+        return [pythons.check(path, scenario.needs, scenario.name) for path in paths]
+    except pythons.InterpreterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_list() -> int:
@@ -114,10 +135,14 @@ def _allowed(p) -> str:
 
 
 def cmd_headless(args) -> int:
-    from tui.session import DEFAULT_TIME_LIMIT_S, run_headless
+    from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
 
-    scenario, params, limit = resolve_run(args)
-    trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S)
+    scenario, params, limit, pythons = resolve_run(args)
+    if len(pythons) > 1:
+        trace = run_each(scenario, params, args.seed, pythons, time_limit_s=limit or DEFAULT_TIME_LIMIT_S)
+    else:
+        trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
+                             python=pythons[0] if pythons else None)
     summary = trace.summary()
     if args.json:
         print(json.dumps(summary))
@@ -132,15 +157,30 @@ def cmd_headless(args) -> int:
 
 def cmd_record(args) -> int:
     from tui import tracefile
-    from tui.session import DEFAULT_TIME_LIMIT_S, run_headless
+    from tui.pythons import printable
+    from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
 
-    scenario, params, limit = resolve_run(args)
+    scenario, params, limit, pythons = resolve_run(args)
     tracefile.check_writable(args.output)
+    limit = limit or DEFAULT_TIME_LIMIT_S
+    if len(pythons) > 1:
+        recorder = tracefile.Recorder(runs=True)
+
+        def add(run: int, batch) -> None:
+            recorder.run = run
+            recorder.add(batch)
+
+        runs = run_each(scenario, params, args.seed, pythons, time_limit_s=limit, on_batch=add)
+        size = recorder.save(args.output, runs.file_meta())
+        each = ", ".join(f"{label} {trace.duration:.2f} s" for label, trace in zip(runs.labels, runs))
+        print(f"recorded {scenario.name} under {len(runs)} interpreters ({each}; "
+              f"{sum(t.events for t in runs)} events) to {printable(args.output)}: {size / 1024:.1f} KiB")
+        return 0 if (runs.exit or {}).get("status") == 0 else 1
     recorder = tracefile.Recorder()
-    trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
-                         on_batch=recorder.add)
+    trace = run_headless(scenario, params, args.seed, time_limit_s=limit, on_batch=recorder.add,
+                         python=pythons[0] if pythons else None)
     size = recorder.save(args.output, trace.meta)
-    print(f"recorded {scenario.name} ({trace.duration:.2f} s, {trace.events} events) to {args.output}: "
+    print(f"recorded {scenario.name} ({trace.duration:.2f} s, {trace.events} events) to {printable(args.output)}: "
           f"{size / 1024:.1f} KiB")
     return 0 if (trace.exit or {}).get("status") == 0 else 1
 
@@ -162,8 +202,8 @@ def cmd_export(args) -> int:
 def cmd_app(args) -> int:
     kwargs: dict = {}
     if args.command == "run":
-        scenario, params, limit = resolve_run(args)
-        kwargs = dict(scenario=scenario.name, params=params, seed=args.seed, time_limit_s=limit)
+        scenario, params, limit, pythons = resolve_run(args)
+        kwargs = dict(scenario=scenario.name, params=params, seed=args.seed, time_limit_s=limit, pythons=pythons)
     elif args.command == "replay":
         from tui import tracefile
 

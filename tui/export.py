@@ -15,6 +15,13 @@ What goes where (timestamps ``ts`` and durations ``dur`` in microseconds from th
   already waiting when it was released.
 Where the model kept only totals (a hot lock's older spans folded into 50 ms buckets), the export shows those totals
 as a counter per lane ("<lane> lock ms per 50 ms (folded)") and lists the model's notes in ``otherData.notes``.
+
+Interpreters compared (a tui.runs.Runs): every run as above, one after another on one time line (each from where
+the one before it ended, as the comparison screen's clock has them); its processes are named after the scenario
+and the interpreter ("cpu-speedup under 3.12"), a thread "run" in its main process holds one event for the whole
+run with its interpreter in the args, and ``otherData.runs`` lists each run's interpreter, start, length, exit and
+notes. Thread ids never repeat across runs; a pid that an earlier run used too is moved up by a multiple of 2^22
+(above any Linux pid) so that two runs' processes never merge, and ``otherData.runs[i].pids_moved`` says so.
 """
 
 from __future__ import annotations
@@ -24,18 +31,23 @@ import json
 from tui import __version__
 from tui import model
 from tui.model import Trace
+from tui.runs import Runs
 from tui.tracefile import write_atomic
 
+PID_SHIFT = 1 << 22  # above Linux's largest pid (pid_max is at most 2^22)
 
-def write_chrome_trace(trace: Trace, path) -> int:
+
+def write_chrome_trace(trace: Trace | Runs, path) -> int:
     """Write the trace's Chrome JSON atomically; returns the number of events written."""
     doc = chrome_trace(trace)
     write_atomic(path, [json.dumps(doc, separators=(",", ":")).encode()])
     return len(doc["traceEvents"])
 
 
-def chrome_trace(trace: Trace) -> dict:
-    """The Chrome Trace Event JSON object for ``trace``."""
+def chrome_trace(trace: Trace | Runs) -> dict:
+    """The Chrome Trace Event JSON object for ``trace`` (or for every run of an interpreters comparison)."""
+    if isinstance(trace, Runs):
+        return _runs_trace(trace)
     return {
         "traceEvents": _Exporter(trace).events(),
         "displayTimeUnit": "ms",
@@ -44,6 +56,48 @@ def chrome_trace(trace: Trace) -> dict:
             **{k: trace.meta.get(k) for k in ("scenario", "params", "seed", "python", "machine", "started")},
             "exit": trace.exit,
             "notes": trace.load_notes() if hasattr(trace, "load_notes") else [],
+        },
+    }
+
+
+def _runs_trace(runs: Runs) -> dict:
+    events: list[dict] = []
+    about = []
+    used: set[int] = set()
+    next_tid = 1
+    for i, (label, trace, offset) in enumerate(zip(runs.labels, runs, runs.offsets())):
+        if not runs.started(i):
+            about.append({"label": label, "python": trace.python, "start_s": None, "duration_s": 0.0,
+                          "exit": trace.exit, "notes": []})
+            continue
+        exporter = _Exporter(trace, title=f"{trace.meta.get('scenario') or 'scenario'} under {label}",
+                             first_tid=next_tid, run=(label, trace.python))
+        own = exporter.events()
+        next_tid = exporter.next_tid
+        pids = {e["pid"] for e in own}
+        shift = 0
+        while {p + shift for p in pids} & used:
+            shift += PID_SHIFT
+        used |= {p + shift for p in pids}
+        start = _us(offset)
+        for e in own:
+            e["pid"] += shift
+            if "ts" in e:
+                e["ts"] = round(e["ts"] + start, 3)
+        events += own
+        about.append({"label": label, "python": trace.python, "start_s": round(offset, 9),
+                      "duration_s": round(trace.duration, 9), "exit": trace.exit, "notes": trace.load_notes(),
+                      **({"pids_moved": shift} if shift else {})})
+    meta = [e for e in events if e["ph"] == "M"]
+    body = sorted((e for e in events if e["ph"] != "M"), key=lambda e: e["ts"])
+    return {
+        "traceEvents": meta + body,
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "generator": f"concviz {__version__}",
+            **{k: runs.meta.get(k) for k in ("scenario", "params", "seed", "machine", "started")},
+            "exit": runs.exit,
+            "runs": about,
         },
     }
 
@@ -57,12 +111,14 @@ def _us(seconds: float) -> float:
 
 
 class _Exporter:
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, title: str | None = None, first_tid: int = 1, run: tuple | None = None) -> None:
         self.trace = trace
+        self.title = title  # the main process's name (default: the scenario's)
+        self.run = run  # (label, python): a thread "run" holding the whole run (interpreters compared)
         self.end = trace.duration
         self.meta: list[dict] = []
         self.body: list[dict] = []
-        self.next_tid = 1
+        self.next_tid = first_tid
         self.hold_tracks: dict[tuple, int] = {}  # (lane key, lock name, acquired) -> tid of its lock_hold event
         lanes = trace.ordered_lanes()
         self.root = trace.root_pid if trace.root_pid is not None else (lanes[0].pid if lanes else 1)
@@ -71,11 +127,16 @@ class _Exporter:
         trace = self.trace
         lanes = trace.ordered_lanes()
         pids = [self.root] + sorted({lane.pid for lane in lanes} - {self.root})
-        scenario = trace.meta.get("scenario") or "scenario"
+        scenario = self.title or trace.meta.get("scenario") or "scenario"
         for i, pid in enumerate(pids):
             name = scenario if pid == self.root else f"{scenario}: process {pid}"
             self.meta.append(_meta("process_name", pid, 0, name))
             self.meta.append(_meta("process_sort_index", pid, 0, i, key="sort_index"))
+        if self.run is not None:
+            label, python = self.run
+            tid = self._thread(self.root, "run")
+            self._slice(self.root, tid, f"Python {python.get('version', '?')} ({label})", 0.0, self.end, "run",
+                        {"python": python, "exit": trace.exit})
         for lane in lanes:
             self._lane(lane)
         self._variants()

@@ -12,10 +12,30 @@ from tui.model import BASE_STATES
 
 
 
+# figure -> (heading, how it reads): the interpreters comparison's table, in this order
+COMPARED = {
+    "wall_s": ("wall time", fmt_s),
+    "speedup": ("speedup", lambda v: f"{v:.2f}x"),
+    "cores_used": ("cores used", lambda v: f"{v:.2f}"),
+    "gil_wait_share": ("GIL wait", lambda v: f"{v:.0%}"),
+    "startup_s": ("pool start-up", lambda v: fmt_s(v) if v else "\u2013"),
+    "p50": ("latency p50", lambda v: f"{v:.1f} ms"),
+    "p99": ("latency p99", lambda v: f"{v:.1f} ms"),
+    "peak_threads": ("peak threads", str),
+    "peak_rss_mb": ("peak memory", lambda v: f"{v:.0f} MB"),
+    "ctx_switches": ("ctx switches", lambda v: f"{v:,}"),
+}
+
+
 def render(summary: dict) -> Group:
-    """Tasks, locks, cores and the run's explanation, from ``Trace.summary()``."""
+    """Tasks, locks, cores and the run's explanation, from ``Trace.summary()``; an interpreters comparison
+    (``Runs.summary()``): each run so, then the models side by side and what differs."""
+    if "runs" in summary:
+        return render_runs(summary)
     title = f"{summary['scenario']}  {fmt_s(summary['wall_s'])}  {describe(summary.get('python', {}))}"
-    tasks = Table(title=title, title_justify="left", expand=False)
+    if summary.get("label"):
+        title += f"  ({summary['label']}: {summary.get('python', {}).get('executable', '?')})"
+    tasks = Table(title=Text(title), title_justify="left", expand=False)  # Text: what the run named is data
     tasks.add_column("task")
     tasks.add_column("kind")
     tasks.add_column("start", justify="right")
@@ -27,7 +47,7 @@ def render(summary: dict) -> Group:
     for t in rows[:40]:
         end = f"{t['end_s']:.3f}" if t["end_s"] is not None else "-"
         cells = [fmt_s(t["states"][s]) if s in t["states"] else "" for s in states]
-        tasks.add_row(t["name"], t["kind"], f"{t['start_s']:.3f}", end, *cells)
+        tasks.add_row(Text(str(t["name"])), t["kind"], f"{t['start_s']:.3f}", end, *cells)
     if len(rows) > 40:
         tasks.add_row(f"... {len(rows) - 40} more", "", "", "", *[""] * len(states))
     parts: list = [tasks]
@@ -36,7 +56,7 @@ def render(summary: dict) -> Group:
         for col in ("lock", "acquisitions", "wait", "hold", "max waiters"):
             locks.add_column(col, justify="left" if col == "lock" else "right")
         for lk in summary["locks"]:
-            locks.add_row(lk["name"], str(lk["acquisitions"]), fmt_s(lk["wait_s"]), fmt_s(lk["hold_s"]),
+            locks.add_row(Text(str(lk["name"])), str(lk["acquisitions"]), fmt_s(lk["wait_s"]), fmt_s(lk["hold_s"]),
                           str(lk["max_waiters"]))
         parts.append(locks)
     cores = summary["cores"]["busy_pct_mean"]
@@ -51,4 +71,28 @@ def render(summary: dict) -> Group:
     exit_info = summary.get("exit") or {}
     if exit_info.get("reason") not in (None, "finished"):
         parts.append(Text(f"run ended: {exit_info['reason']}", style="yellow"))
+    return Group(*parts)
+
+
+def render_runs(summary: dict) -> Group:
+    parts: list = [render(run) for run in summary["runs"]]
+    models = summary.get("models") or {}
+    rows = [(model, label, figures) for model, by_label in models.items() for label, figures in by_label.items()]
+    keys = [k for k in COMPARED if any(f.get(k) is not None for _, _, f in rows)]
+    if rows:
+        table = Table(title=Text(f"{summary['scenario']} under {len(summary['runs'])} interpreters"),
+                      title_justify="left")
+        table.add_column("model")
+        table.add_column("python")
+        for key in keys:
+            table.add_column(COMPARED[key][0], justify="right")
+        for model, label, figures in rows:
+            cells = [COMPARED[k][1](figures[k]) if figures.get(k) is not None else "\u2013" for k in keys]
+            table.add_row(Text(str(model)), Text(str(label)), *cells)
+        parts.append(table)
+    for line in summary.get("explanation", []):
+        parts.append(Text("- " + line))
+    exit_info = summary.get("exit") or {}
+    if exit_info.get("reason") not in (None, "finished"):
+        parts.append(Text(f"runs ended: {exit_info['reason']}", style="yellow"))
     return Group(*parts)

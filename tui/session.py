@@ -5,6 +5,10 @@ at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``
 soon as they arrive (at most every ``DELIVER_S``, so that the screen can show them at once), samples with the
 next batch or every 100 ms. The UI applies batches to its model on its own thread, headless mode directly.
 
+The child runs on concviz's own interpreter, or on another one (``python``: tui.pythons.Interpreter, ``--python``),
+which sees only concviz's ``scenarios`` package beside its own site-packages; ``meta()["python"]`` describes the
+interpreter the child runs on. ``run_each`` runs a scenario under several interpreters, one after another.
+
 The child runs in a session (process group) of its own. Its stdin is a lifeline: closing it, or this process
 dying, makes the child end its whole group. Whatever remains after the child exits is killed with the group.
 """
@@ -17,7 +21,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -30,6 +33,7 @@ from scenarios import wire
 from scenarios.catalog import Scenario
 from tui.interpreter import python_info
 from tui.model import Sample, Trace
+from tui.pythons import Interpreter, child_command, child_env
 from tui.stream import Decoder, StreamError
 
 TICK_S = 0.1
@@ -80,8 +84,10 @@ class Session:
         seed: int,
         sink: Callable[[Batch], None],
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        python: Interpreter | None = None,
     ) -> None:
         self.scenario = scenario
+        self.python = python  # None: the app's own interpreter (sys.executable)
         self.params = params
         self.seed = seed
         self.sink = sink
@@ -99,7 +105,7 @@ class Session:
             "scenario": self.scenario.name,
             "params": self.params,
             "seed": self.seed,
-            "python": python_info(),
+            "python": dict(self.python.info) if self.python is not None else python_info(),
             "machine": {"cores": psutil.cpu_count() or 1},
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -108,9 +114,10 @@ class Session:
 
     def start(self) -> None:
         read_fd, write_fd = os.pipe()
-        env = dict(os.environ, CONCVIZ_EVENTS_FD=str(write_fd), PYTHONUNBUFFERED="1")
-        cmd = [sys.executable, "-m", "scenarios", self.scenario.name, "--seed", str(self.seed),
-               "--params", json.dumps(self.params)]
+        env = dict(os.environ if self.python is None else child_env(), CONCVIZ_EVENTS_FD=str(write_fd),
+                   PYTHONUNBUFFERED="1")
+        cmd = child_command(self.python, [self.scenario.name, "--seed", str(self.seed),
+                                          "--params", json.dumps(self.params)])
         try:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -456,9 +463,9 @@ atexit.register(end_all_runs)
 
 
 def run_headless(scenario: Scenario, params: dict, seed: int, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-                 on_batch: Callable[[Batch], None] | None = None) -> Trace:
-    """Run a scenario to its end with no UI and return its trace."""
-    session = Session(scenario, params, seed, sink=lambda b: None, time_limit_s=time_limit_s)
+                 on_batch: Callable[[Batch], None] | None = None, python: Interpreter | None = None) -> Trace:
+    """Run a scenario to its end with no UI (under ``python``, default the app's own) and return its trace."""
+    session = Session(scenario, params, seed, sink=lambda b: None, time_limit_s=time_limit_s, python=python)
     trace = Trace(session.meta())
 
     def sink(batch: Batch) -> None:
@@ -469,3 +476,28 @@ def run_headless(scenario: Scenario, params: dict, seed: int, time_limit_s: floa
     session.sink = sink
     session.pump()
     return trace
+
+
+def run_each(scenario: Scenario, params: dict, seed: int, pythons: list[Interpreter],
+             time_limit_s: float = DEFAULT_TIME_LIMIT_S, on_batch: Callable[[int, Batch], None] | None = None):
+    """Run a scenario under each interpreter in turn, with no UI, and return the runs (tui.runs.Runs). One at a
+    time: the next starts once the last one's whole process tree has ended (they would compete for the cores).
+    ``on_batch(run index, batch)`` sees every batch. An interrupt ends the running child and starts no more."""
+    from tui.runs import Runs
+
+    sessions = [Session(scenario, params, seed, sink=lambda b: None, time_limit_s=time_limit_s, python=python)
+                for python in pythons]
+    runs = Runs.for_sessions(sessions)
+    for i, session in enumerate(sessions):
+        runs.current = i
+        trace = runs[i]
+        trace.meta["started"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # when it started, not when planned
+
+        def sink(batch: Batch, trace: Trace = trace, i: int = i) -> None:
+            batch.apply_to(trace)
+            if on_batch is not None:
+                on_batch(i, batch)
+
+        session.sink = sink
+        session.pump()
+    return runs

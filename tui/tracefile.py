@@ -4,7 +4,7 @@ A file holds the batches the session delivered during the run (tui.session.Batch
 them to a fresh model, so a replay sees exactly what the live run saw. Little-endian throughout.
 
     file    = prefix, header, chunk*, end
-    prefix  = magic b"\\x89concviz" (8 bytes), format version (u16, now 1), header length (u32)
+    prefix  = magic b"\\x89concviz" (8 bytes), format version (u16: 1, or 2 below), header length (u32)
     header  = UTF-8 JSON object: {"format": "concviz-trace", "version": 1, "concviz": "0.1.0", "scenario",
               "params", "seed", "python", "machine": {"cores"}, "started", ...}: the run's meta
     chunk   = compressed length (u32, > 0), data length (u32), CRC-32 of the compressed bytes (u32),
@@ -20,6 +20,15 @@ them to a fresh model, so a replay sees exactly what the live run saw. Little-en
     output  = t_ns (i64), length (u32), the line (UTF-8)
     exit    = UTF-8 JSON object {"status", "signal", "reason", ...}
 Times are time.monotonic_ns() of the recording machine; the model counts from the HELLO record.
+
+Format version 2 holds an interpreters comparison (``concviz run NAME --python A --python B``, tui.runs.Runs):
+several runs of one scenario, one after another, each under its own interpreter. It differs from version 1 in two
+places only; a single run is still written as version 1, so older concviz versions open it:
+    header  = as above, "version": 2, with the first run's "scenario", "params", "seed", "machine" and
+              "started" but no "python"; "runs": 2 to 8 objects, each one run's meta as a version 1 header has
+              it ("python": the interpreter it ran on, ...), in the order they ran; "stopped" (optional): why
+              the runs after the last one recorded did not run (the comparison was cancelled)
+    batch   = run index (u32, into "runs"), then as in version 1
 
 Loading reads data only (JSON and struct; never pickle, eval or import) and refuses, with TraceFileError, a file
 that is missing, foreign, of a newer version, damaged, or over the limits: 64 MiB on disk, a 1 MiB header,
@@ -44,10 +53,13 @@ from typing import Iterable, Iterator
 from scenarios import wire
 from tui import __version__
 from tui.model import Trace
+from tui.runs import MAX_RUNS, Runs
 from tui.session import Batch
 
 FORMAT = "concviz-trace"
-VERSION = 1
+VERSION = 1  # a single run's format
+RUNS_VERSION = 2  # several runs, one per interpreter (format version 2)
+NEWEST = RUNS_VERSION  # the newest this reads
 MAGIC = b"\x89concviz"
 SUFFIX = ".cvz"
 
@@ -61,6 +73,7 @@ MAX_BATCH_RECORDS = 100_000  # a bigger batch is recorded as several (applying t
 PREFIX = struct.Struct("<8sHI")
 CHUNK = struct.Struct("<III")
 COUNTS = struct.Struct("<IIIII")
+RUN_INDEX = struct.Struct("<I")
 RECORD = struct.Struct("<I" + wire.RECORD.format.lstrip("<"))
 SAMPLE = struct.Struct("<qdIQQIH")
 THREAD_SAMPLE = struct.Struct("<IIqqq")
@@ -81,10 +94,13 @@ class Recorder:
     """Keeps every batch of a run, packed and compressed as it arrives; ``save`` writes the file.
 
     ``add`` is called on the session's thread and ``save`` may be called from another one (saving a live run).
+    ``runs=True`` records several runs (format version 2): each batch is tagged with ``run``, the run going now.
     """
 
-    def __init__(self, chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(self, chunk_bytes: int = CHUNK_BYTES, runs: bool = False) -> None:
         self.chunk_bytes = chunk_bytes
+        self.runs = runs
+        self.run = 0  # the run the next batches belong to (runs=True)
         self.batches = 0
         self._pending = bytearray()  # packed batches not yet compressed
         self._chunks: list[bytes] = []  # compressed chunks, each with its CHUNK head
@@ -93,6 +109,8 @@ class Recorder:
     def add(self, batch: Batch) -> None:
         with self._lock:
             for part in _split(batch):
+                if self.runs:
+                    self._pending += RUN_INDEX.pack(self.run)
                 _pack_batch(part, self._pending)
                 self.batches += 1
                 if len(self._pending) >= self.chunk_bytes:
@@ -108,13 +126,19 @@ class Recorder:
         return write_atomic(path, parts)
 
     def file_parts(self, meta: dict) -> list[bytes]:
-        """The file so far, in pieces: prefix, header, chunks, end marker."""
-        header = {"format": FORMAT, "version": VERSION, "concviz": __version__}
+        """The file so far, in pieces: prefix, header, chunks, end marker. ``meta``: the run's (several runs:
+        tui.runs.Runs.file_meta(), with each run's meta under "runs")."""
+        version = RUNS_VERSION if self.runs else VERSION
+        if self.runs and not isinstance(meta.get("runs"), list):
+            raise ValueError("a recording of several runs needs their metas under 'runs'")
+        header = {"format": FORMAT, "version": version, "concviz": __version__}
         header.update((k, v) for k, v in meta.items() if k not in header and k not in _META_KEYS_NOT_SAVED)
+        if self.runs:
+            header["runs"] = [{k: v for k, v in run.items() if k not in _META_KEYS_NOT_SAVED} for run in meta["runs"]]
         head = json.dumps(header, default=str, separators=(",", ":")).encode()
         with self._lock:
             self._close_chunk()
-            return [PREFIX.pack(MAGIC, VERSION, len(head)), head, *self._chunks, CHUNK.pack(0, self.batches, 0)]
+            return [PREFIX.pack(MAGIC, version, len(head)), head, *self._chunks, CHUNK.pack(0, self.batches, 0)]
 
     def _close_chunk(self) -> None:
         if not self._pending:
@@ -213,8 +237,9 @@ def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
 # ---------------------------------------------------------------------------------------------- loading
 
 
-def load(path: str | os.PathLike) -> Trace:
-    """The recorded run as a model, or TraceFileError."""
+def load(path: str | os.PathLike) -> "Trace | Runs":
+    """The recorded run as a model (several runs under different interpreters: a tui.runs.Runs of them), or
+    TraceFileError."""
     path = os.fspath(path)
     try:
         info = os.stat(path)
@@ -235,11 +260,13 @@ def _too_big(name: str, size: int) -> str:
     return f"{name} is {size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit for trace files"
 
 
-def loads(data: bytes, name: str = "the trace") -> Trace:
+def loads(data: bytes, name: str = "the trace") -> "Trace | Runs":
     """Like ``load``, from the file's bytes."""
     reader = _Reader(data, name)
+    if reader.version >= RUNS_VERSION:
+        return _runs(reader)
     trace = Trace(reader.meta)
-    for batch in reader.batches():
+    for _, batch in reader.batches():
         batch.apply_to(trace)
     if reader.truncated:
         if reader.count == 0:
@@ -250,8 +277,36 @@ def loads(data: bytes, name: str = "the trace") -> Trace:
     return trace
 
 
+def _runs(reader: "_Reader") -> Runs:
+    meta = dict(reader.meta)
+    runs = Runs({k: v for k, v in meta.items() if k not in ("runs", "stopped")},
+                [Trace(run) for run in meta["runs"]])
+    stopped = meta.get("stopped")
+    runs.stopped = stopped if isinstance(stopped, str) else None
+    for run, batch in reader.batches():
+        batch.apply_to(runs[run])
+    recorded = [i for i in range(len(runs)) if runs.started(i)]
+    runs.current = max(recorded, default=0)
+    if reader.truncated:
+        if reader.count == 0:
+            raise TraceFileError(f"{reader.name} is truncated: it ends before its first complete chunk of events")
+        notice = (f"the file ends early (a run or a copy cut short): showing its first {runs.duration:.2f} s, "
+                  f"{reader.count} complete batches")
+        for target in (runs.meta, *(trace.meta for trace in runs)):
+            target["truncated"] = True
+            target["notice"] = notice
+    return runs
+
+
 def read_batches(data: bytes, name: str = "the trace") -> tuple[dict, list[Batch], bool]:
-    """The header's meta, the batches and whether the file was cut short (re-recording, tests)."""
+    """The header's meta, the batches and whether the file was cut short (re-recording, tests). A file of several
+    runs: every run's batches, in order (``read_tagged`` says which run each is of)."""
+    meta, tagged, truncated = read_tagged(data, name)
+    return meta, [batch for _, batch in tagged], truncated
+
+
+def read_tagged(data: bytes, name: str = "the trace") -> tuple[dict, list[tuple[int, Batch]], bool]:
+    """Like ``read_batches``, each batch with the index of its run (0 in a single run's file)."""
     reader = _Reader(data, name)
     batches = list(reader.batches())
     return reader.meta, batches, reader.truncated
@@ -273,9 +328,9 @@ class _Reader:
         if len(data) < PREFIX.size:
             raise TraceFileError(f"{name} is truncated: it ends inside its header")
         _, version, head_len = PREFIX.unpack_from(data)
-        if version > VERSION:
+        if version > NEWEST:
             raise TraceFileError(f"{name} was written by a newer concviz (trace format version {version}; "
-                                 f"this one reads version {VERSION}): upgrade concviz to open it")
+                                 f"this one reads versions 1 to {NEWEST}): upgrade concviz to open it")
         if version < 1:
             raise TraceFileError(f"{name} is damaged: its format version is {version}")
         if head_len > MAX_HEADER_BYTES:
@@ -283,6 +338,7 @@ class _Reader:
         self.pos = PREFIX.size + head_len
         if len(data) < self.pos:
             raise TraceFileError(f"{name} is truncated: it ends inside its header")
+        self.version = version
         self.meta = self._header(bytes(data[PREFIX.size : self.pos]), version)
 
     def _header(self, raw: bytes, version: int) -> dict:
@@ -294,15 +350,30 @@ class _Reader:
             raise TraceFileError(f"{self.name} is damaged: its header does not name the {FORMAT} format")
         if header.get("version") != version:
             raise TraceFileError(f"{self.name} is damaged: its header and prefix disagree on the version")
-        checks = {"scenario": str, "params": dict, "python": dict, "machine": dict}
+        checks = {"scenario": str, "params": dict, "machine": dict}
+        if version < RUNS_VERSION:
+            checks["python"] = dict  # several runs: each run's own (below)
         for key, kind in checks.items():
             if not isinstance(header.get(key), kind):
                 raise TraceFileError(f"{self.name} is damaged: its header has no valid {key!r}")
         if not _SCENARIO_NAME.fullmatch(header["scenario"]):
             raise TraceFileError(f"{self.name} is damaged: {header['scenario'][:40]!r} is not a scenario name")
+        if version >= RUNS_VERSION:
+            self._runs_header(header)
         return {k: v for k, v in header.items() if k not in ("format", "version")}
 
-    def batches(self) -> Iterator[Batch]:
+    def _runs_header(self, header: dict) -> None:
+        runs = header.get("runs")
+        if not isinstance(runs, list) or not 2 <= len(runs) <= MAX_RUNS:
+            raise TraceFileError(f"{self.name} is damaged: its header has no valid 'runs' (2 to {MAX_RUNS} of them)")
+        for i, run in enumerate(runs):
+            if not isinstance(run, dict) or not isinstance(run.get("python"), dict) \
+                    or not isinstance(run.get("params", {}), dict) or run.get("scenario", header["scenario"]) \
+                    != header["scenario"] or not isinstance(run.get("machine", {}), dict):
+                raise TraceFileError(f"{self.name} is damaged: run {i + 1} in its header is not a valid run")
+
+    def batches(self) -> Iterator[tuple[int, Batch]]:
+        """(run index, batch): the index is 0 in a single run's file."""
         data, end, total = self.data, len(self.data), 0
         chunk = 0
         while True:
@@ -362,9 +433,15 @@ class _Unpacker:
         self.reader = reader
         self.pos = 0
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self) -> Iterator[tuple[int, Batch]]:
+        runs = len(self.reader.meta.get("runs", ())) if self.reader.version >= RUNS_VERSION else 0
         while self.pos < len(self.raw):
-            yield self._batch()
+            run = 0
+            if runs:
+                (run,) = self._take(RUN_INDEX)
+                if run >= runs:
+                    raise self._damaged(f"a batch names run {run + 1} of {runs}")
+            yield run, self._batch()
 
     def _take(self, st: struct.Struct) -> tuple:
         if len(self.raw) - self.pos < st.size:

@@ -3,20 +3,24 @@
     .venv/bin/python tests/traces/regenerate.py [NAME ...]
 
 Each file is a real run (tui.session.run_headless) saved with tui.tracefile; keep them at tens of KiB. A scenario
-missing from SMALL runs with its defaults (and the script says so): add a line for it.
+missing from SMALL runs with its defaults (and the script says so): add a line for it. COMPARED recordings run a
+scenario under several interpreters in turn (tui.session.run_each, format version 2) into tests/traces/interpreters/;
+an interpreter this machine lacks is said, and that recording is not made.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
 from scenarios.catalog import scenarios  # noqa: E402
-from tui import tracefile  # noqa: E402
-from tui.session import run_headless  # noqa: E402
+from tui import pythons, tracefile  # noqa: E402
+from tui.session import run_each, run_headless  # noqa: E402
 
 SEED = 1
 TIME_LIMIT_S = 60.0
@@ -35,12 +39,53 @@ EXTRA = {  # more recordings of a scenario, under a name of their own: file stem
 }
 
 
+COMPARED = {  # interpreters compared: file stem -> (scenario, parameters, interpreters: "self" or a version to find)
+    "interpreters/cpu-speedup": ("cpu-speedup", {}, ("3.12", "self")),
+}
+
+
+def find_python(version: str) -> str | None:
+    """This Python ("self"), or the newest pyenv X.Y.*, or pythonX.Y on PATH (a pyenv shim on PATH may not run)."""
+    if version == "self":
+        return sys.executable
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    candidates = sorted(glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", "python")),
+                        key=lambda p: [int(x) for x in p.split(os.sep)[-3].split(".") if x.isdigit()])
+    return candidates[-1] if candidates else shutil.which(f"python{version}")
+
+
+def record_compared(name: str) -> bool:
+    scenario_name, wanted, versions = COMPARED[name]
+    scenario = scenarios()[scenario_name]
+    paths = [find_python(v) for v in versions]
+    if None in paths:
+        print(f"{name}: NOT saved: no Python {versions[paths.index(None)]} on this machine", file=sys.stderr)
+        return False
+    interpreters = [pythons.check(path, scenario.needs, scenario.name) for path in paths]
+    recorder = tracefile.Recorder(runs=True)
+
+    def add(run: int, batch) -> None:
+        recorder.run = run
+        recorder.add(batch)
+
+    runs = run_each(scenario, scenario.resolve(wanted), SEED, interpreters, time_limit_s=TIME_LIMIT_S, on_batch=add)
+    if (runs.exit or {}).get("status") != 0 or any("stream_error" in (t.exit or {}) or not t.lanes for t in runs):
+        print(f"{name}: NOT saved: {(runs.exit or {}).get('reason')}", file=sys.stderr)
+        return False
+    size = recorder.save(path_for(name), runs.file_meta())
+    each = ", ".join(f"{label} {t.duration:.2f} s" for label, t in zip(runs.labels, runs))
+    print(f"{name}: {each}, {sum(t.events for t in runs)} events -> {size / 1024:.1f} KiB")
+    return True
+
+
 def path_for(name: str) -> str:
     return os.path.join(HERE, f"{name}{tracefile.SUFFIX}")
 
 
 def record(name: str) -> bool:
     """Record one scenario (or one EXTRA recording); a run that failed or whose stream broke is not saved."""
+    if name in COMPARED:
+        return record_compared(name)
     scenario_name, wanted = EXTRA.get(name, (name, SMALL.get(name)))
     scenario = scenarios()[scenario_name]
     if wanted is None:
@@ -64,7 +109,7 @@ def record(name: str) -> bool:
 
 
 def main(names: list[str]) -> int:
-    found = list(scenarios()) + list(EXTRA)
+    found = list(scenarios()) + list(EXTRA) + list(COMPARED)
     unknown = [n for n in names if n not in found]
     if unknown:
         print(f"unknown recording {', '.join(unknown)}: choose from {', '.join(found)}", file=sys.stderr)

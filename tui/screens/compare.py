@@ -8,22 +8,36 @@ and the lesson's explanation (tui.lessons), both as they stood at ``now``.
 
 It is a RunScreen with another layout: the session, the clocks, the keys, saving and the crash panel are the run
 screen's, so a comparison runs live, replays and fills in as each model runs the same way.
+
+Interpreters compared (``concviz run cpu-speedup --python A --python B``, or a replay of such a recording): the
+scenario runs under each interpreter in turn, one child at a time (tui.runs.Runs: a Trace per run, on one shared
+clock). Every model of every run gets its group, model by model ("serial 3.12", "serial 3.11", "threads 3.12", ...),
+each drawn from its own start at the same seconds-per-column; the table has a row per model and interpreter and
+the explanation compares them (tui.lessons.interpreters). The status line, notices and crash panel speak of the run
+going at the moment shown. Cancelling or quitting ends the running child and starts no more.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import time
+from dataclasses import dataclass
 
-from textual import events
+from rich.text import Text
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
-from tui import lessons
+from scenarios import catalog
+from tui import lessons, tracefile
+from tui.clock import ReplayClock
+from tui.lessons import interpreters
 from tui.model import Trace, Variant
+from tui.runs import COMPARISONS, Runs, RunsClock, compares  # noqa: F401 - COMPARISONS, compares: as before
 from tui.screens import help as help_screen
-from tui.screens.run import FRAME_S, SLOW_EVERY, RunScreen
+from tui.screens.run import FRAME_S, SLOW_EVERY, BatchArrived, RunScreen
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -32,17 +46,30 @@ from tui.widgets.notices import NoticeBar, notices
 from tui.widgets.status import StatusLine
 from tui.widgets.variants import COUNTERS, VariantLanes, headline, waiting
 
-COMPARISONS = {"cpu-speedup", "convoy"}  # scenarios that always run their models one after another
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+MUTED = "#8b949e"
 CORE_ROWS_MAX = 4  # more cores than this: one row for their mean
 EXPLANATION_ROWS = {True: 4, False: 2}  # the explanation's rows at least (tall, short); it takes what the models leave
 TALL = 32  # as the run screen's -tall breakpoint
 
 
 
-def compares(scenario: str, params: dict | None = None) -> bool:
-    """Whether a run of ``scenario`` with ``params`` is a comparison (its models run as variants)."""
-    return scenario in COMPARISONS or (params or {}).get("model") == "compare"
+@dataclass
+class Slot:
+    """One model of one run, as the screen draws it: ``name`` on screen (the model's; with the interpreter's label
+    when interpreters are compared), ``variant`` its name in ``trace``, ``now`` that trace's own time, ``tasks`` the
+    tasks it announced (0: none said)."""
+
+    name: str
+    trace: Trace
+    variant: str
+    now: float
+    tasks: int = 0
+
+    @property
+    def started(self) -> bool:
+        variant = self.trace.variants.get(self.variant)
+        return variant is not None and variant.start <= self.now
 
 
 def nice_span(seconds: float) -> float:
@@ -98,8 +125,17 @@ class CompareScreen(RunScreen):
     """
 
     def __init__(self, scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
-                 *, replay: Trace | None = None, clock=None, name: str | None = None) -> None:
+                 *, replay: Trace | Runs | None = None, clock=None, name: str | None = None,
+                 pythons: list | tuple = ()) -> None:
+        runs = replay if isinstance(replay, Runs) else None
+        if runs is not None:  # a recorded comparison of interpreters: the run screen's parts see its first run
+            replay, clock = runs[0], clock if clock is not None else ReplayClock(runs.duration)
         super().__init__(scenario, params, seed, time_limit_s, replay=replay, clock=clock, name=name)
+        self.runs: Runs | None = runs
+        """Interpreters compared: every run (live: from the first start_run)."""
+        self.pythons = list(pythons)
+        """Two or more (tui.pythons.Interpreter): a live comparison of interpreters, one run under each in turn."""
+        self._sessions: list = []
         self.fit = True  # fold each model's tasks into the rows the screen has
         self.label_width = 30
         self.span = 1.0
@@ -143,7 +179,69 @@ class CompareScreen(RunScreen):
         self.query_one(LessonPanel).watch = self._watch_line() if self.tall else ""  # short: the figures first
 
     def start_run(self) -> None:
-        super().start_run()
+        if len(self.pythons) < 2:
+            super().start_run()
+            self._forget_models()
+            return
+        from tui.session import DEFAULT_TIME_LIMIT_S, Session
+
+        self.stop_run("run again")
+        scenario = catalog.get(self.scenario_name)
+        params = self.params if self.params is not None else scenario.defaults()
+        limit = self.time_limit_s or DEFAULT_TIME_LIMIT_S
+        self._sessions = [Session(scenario, params, self.seed, sink=lambda b: None, time_limit_s=limit, python=python)
+                          for python in self.pythons]
+        self.runs = Runs.for_sessions(self._sessions)
+        self.clock = RunsClock(self.runs)
+        self.recorder = tracefile.Recorder(runs=True)
+        self._forget_models()
+        self._begin(0)
+
+    def _begin(self, i: int) -> None:
+        """Start run ``i`` of a live comparison of interpreters (the one before it has ended, its tree with it)."""
+        session = self._sessions[i]
+        session.sink = lambda batch: self.post_message(BatchArrived(session, batch))
+        self.runs.current = i
+        self.session, self.busy = session, False
+        self.trace = self.runs[i]
+        self.trace.meta["started"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # when it started, not when planned
+        self.recorder.run = i
+        self._dirty = True
+        self._pump_run(session)
+
+    @work(thread=True, group="session", exit_on_error=False)
+    def _pump_run(self, session) -> None:
+        """One run of a comparison of interpreters (not exclusive: the run before it is ending, by itself)."""
+        session.pump()
+
+    def _keep_if_ended(self) -> None:
+        """A run that ended joins the session's runs; in a live comparison of interpreters the next one starts,
+        unless the learner cancelled, went home or quit."""
+        super()._keep_if_ended()
+        runs = self.runs
+        if runs is None or self.replaying or not self._sessions or self.trace.exit is None:
+            return
+        if runs.stopped is None and self.trace is runs[runs.current] and runs.current + 1 < len(runs):
+            self._begin(runs.current + 1)
+
+    def stop_run(self, reason: str = "cancelled") -> None:
+        if self.runs is not None and not self.replaying and self._sessions and self.runs.exit is None:
+            self.runs.stopped = reason  # before the child is ended: its last batch starts no other
+        super().stop_run(reason)
+
+    def save_run(self) -> None:
+        if self.runs is None or self.replaying or self.recorder is None:
+            super().save_run()
+            return
+        path = f"concviz-{self.scenario_name}-{time.strftime('%Y%m%d-%H%M%S')}.cvz"
+        try:
+            size = self.recorder.save(path, self.runs.file_meta())
+        except (OSError, tracefile.TraceFileError) as exc:
+            self.notify(f"could not save: {exc}", severity="error")
+            return
+        self.notify(f"saved {path} ({size / 1024:.1f} KiB, {len(self.runs)} interpreters): concviz replay {path}")
+
+    def _forget_models(self) -> None:
         for lanes in self.models.values():
             lanes.remove()
         self.models = {}
@@ -154,77 +252,161 @@ class CompareScreen(RunScreen):
         now = self.next_frame()
         if now is None:
             return
-        trace = self.trace
-        self.panel(StatusLine).show(trace, now, self.clock, self.busy)
-        self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
-                                    "r runs again, h goes home, q quits")
-        settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
-        announced = planned_models(trace)
-        known = bool(trace.variants or announced)
+        runs = self.runs
+        if runs is not None:  # the run going at ``now``, on its own clock
+            i, shown_now = runs.at(now)
+            shown = runs[i]
+            if self.replaying:
+                self.trace = shown
+        else:
+            shown, shown_now = self.trace, now
+        self.panel(StatusLine).show(shown, shown_now, self.clock, self.busy)
+        crashed, hint = self._failure(now)
+        self.panel(CrashPanel).show(crashed, hint)
+        over = (runs.exit if runs is not None else self.trace.exit) is not None
+        settled = not (self.clock.live and not over) or not getattr(self.clock, "playing", True)
+        slots = self.slots(now)
+        known = bool(slots) or bool(runs is None and self.trace.variants)
         if settled or self._frame % SLOW_EVERY == 0 or known != self._known:  # the models' rows at once
             self._known = known
-            found = lessons.metrics(trace, now) if known else {}
+            self._figures(slots, now)
+            self.panel(CompareTable).show({slot.name: {} for slot in slots} | self.figures, self.note)
+            if runs is None:
+                self.panel(LessonPanel).show(shown, now)
+            else:
+                self._explain(runs, now)
+            self.panel(NoticeBar).show(shown, shown_now)
+        self._show_models(slots, now, shown, shown_now)
+        self._frame += 1
+
+    def _failure(self, now: float) -> tuple[Trace, str]:
+        """The run the crash panel speaks of (interpreters compared: the first that failed by ``now``), and its
+        hint."""
+        hint = "h goes home, q quits" if self.replaying else "r runs again, h goes home, q quits"
+        runs = self.runs
+        if runs is None:
+            return self.trace, hint
+        found = runs.failed()
+        if found is None or found[0] > runs.at(now)[0]:
+            return runs[runs.at(now)[0]], hint
+        return found[1], f"(the run under {runs.labels[found[0]]}) {hint}"
+
+    def slots(self, now: float) -> list[Slot]:
+        """Every model to draw at ``now``, in order: the ones the run announced (``probe.note(models=...)``) from
+        the start, and any other once it started. Interpreters compared: model by model, each under every
+        interpreter in the order they ran; a run not started yet is planned with the models of the first run
+        that announced them."""
+        runs = self.runs
+        if runs is None:
+            trace = self.trace
+            announced = planned_models(trace)
+            return [Slot(name, trace, name, now, announced.get(name, 0))
+                    for name in dict.fromkeys([*announced, *trace.variants])
+                    if name in announced or trace.variants[name].start <= now]
+        labels, offsets = runs.labels, runs.offsets()
+        plans = [planned_models(trace) for trace in runs]
+        fallback = next((plan for plan in plans if plan), {})
+        for i in range(len(runs)):
+            if not plans[i] and not runs.started(i) and runs.stopped is None:  # still to come
+                plans[i] = fallback
+        order = dict.fromkeys(model for i, trace in enumerate(runs) for model in [*plans[i], *trace.variants])
+        slots = []
+        for model in order:
+            for i, trace in enumerate(runs):
+                slot = Slot(f"{model} {labels[i]}", trace, model, runs.local(i, now, offsets), plans[i].get(model, 0))
+                if model in plans[i] or slot.started:
+                    slots.append(slot)
+        return slots
+
+    def _figures(self, slots: list[Slot], now: float) -> None:
+        """Each model's figures (its lesson's) and the note under the table (a model an interpreter lacks)."""
+        if self.runs is None:
+            found = lessons.metrics(self.trace, now) if slots else {}
             self.figures = found.get("variants", {})
             lacks = found.get("interpreters") if self.tall else None  # short: the explanation says it
             self.note = f"interpreters: {lacks}" if lacks else None
-            self.panel(CompareTable).show({name: {} for name in announced} | self.figures, self.note)
-            self.panel(LessonPanel).show(trace, now)
-            self.panel(NoticeBar).show(trace, now)
-        self._show_models(trace, now, announced)
-        self._frame += 1
+            return
+        found = interpreters.metrics(self.runs, now) if slots else {"models": {}, "lacks": {}}
+        labels = self.runs.labels
+        self.figures = {f"{model} {label}": figures for model, by_label in found["models"].items()
+                        for label, figures in by_label.items() if label in labels}
+        self.figures = {slot.name: self.figures[slot.name] for slot in slots if slot.name in self.figures}
+        lacks = found["lacks"]
+        self.note = ("interpreters: " + "; ".join(f"{label}: {why}" for label, why in lacks.items())
+                     if lacks and self.tall else None)
 
-    def _show_models(self, trace: Trace, now: float, announced: dict[str, int]) -> None:
+    def _explain(self, runs: Runs, now: float) -> None:
+        """The explanation of an interpreters comparison, as the lesson panel draws a run's."""
+        panel = self.panel(LessonPanel)
+        text = Text()
+        if panel.watch:
+            text.append("Watch: ", style="bold")
+            text.append(panel.watch + "\n", style=MUTED)
+        lines = interpreters.explain(runs, now) if now > 0 else []
+        for line in lines:
+            text.append("\u2022 ", style="bold")
+            text.append(line + "\n")
+        if not lines:
+            text.append("The figures appear as the runs go.", style=MUTED)
+        text.rstrip()
+        panel.show_text(text)
+
+    def _show_models(self, slots: list[Slot], now: float, shown: Trace, shown_now: float) -> None:
         """Every model the run announced (``probe.note(models=...)``) from the start, with rows for the tasks
         each will have: the screen is laid out once, not again as each model starts and its tasks arrive (a
         layout pass costs the cores the next model is measured on)."""
-        started = {name for name, v in trace.variants.items() if v.start <= now}
-        planned = [name for name in dict.fromkeys([*announced, *trace.variants]) if name in started or
-                   name in announced]
-        for name in planned:
-            if name not in self.models:
-                self.models[name] = VariantLanes(name, label_width=self.label_width)
-                self.query_one("#variants").mount(self.models[name])
+        for slot in slots:
+            if slot.name not in self.models:
+                self.models[slot.name] = VariantLanes(slot.variant, label_width=self.label_width)
+                self.query_one("#variants").mount(self.models[slot.name])
+        planned = {slot.name for slot in slots}
         for name, lanes in self.models.items():
             lanes.display = name in planned
             lanes.label_width = self.label_width  # shown or not yet: one width for all
-        self.query_one("#waiting").display = not planned
-        if not planned:
+        self.query_one("#waiting").display = not slots
+        if not slots:
             return
-        shown = [trace.variants[name] for name in planned if name in started]
-        if shown:
-            self.span = nice_span(max(_until(v, now) - v.start for v in shown))
-        self._plan(trace, now, planned, started, announced)
-        scales = {name: _peak(trace.counters[name], now) for name in COUNTERS if name in trace.counters}
-        for name in planned:
-            lanes = self.models[name]
-            variant = trace.variants.get(name)
-            if name not in started:
-                lanes.show_variant(trace, now, Variant(name, math.inf), (0.0, self.span),
-                                   waiting(name, self.label_width), scales)
+        started = [slot for slot in slots if slot.started]
+        if started:
+            self.span = nice_span(max(_until(s.trace.variants[s.variant], s.now) - s.trace.variants[s.variant].start
+                                      for s in started))
+        self._plan(slots, shown, shown_now)
+        scales: dict[str, float] = {}
+        for slot in slots:
+            for name in COUNTERS:
+                if name in slot.trace.counters:
+                    scales[name] = max(scales.get(name, 0), _peak(slot.trace.counters[name], slot.now))
+        for slot in slots:
+            lanes = self.models[slot.name]
+            if not slot.started:
+                lanes.show_variant(slot.trace, slot.now, Variant(slot.variant, math.inf), (0.0, self.span),
+                                   waiting(slot.name, self.label_width), scales)
                 continue
-            running = variant.end is None or now < variant.end
-            lanes.show_variant(trace, now, variant, (variant.start, variant.start + self.span),
-                               headline(name, self.figures.get(name, {}), running), scales)
+            variant = slot.trace.variants[slot.variant]
+            running = variant.end is None or slot.now < variant.end
+            lanes.show_variant(slot.trace, slot.now, variant, (variant.start, variant.start + self.span),
+                               headline(slot.name, self.figures.get(slot.name, {}), running), scales)
 
-    def _plan(self, trace: Trace, now: float, planned: list[str], started: set[str],
-              announced: dict[str, int]) -> None:
+    def _plan(self, slots: list[Slot], shown: Trace, shown_now: float) -> None:
         """Share the rows the models can have between them: all their lanes if they fit, else fewer rows each
         (tasks share rows); a row per core while there is room, else one for all cores. A model still running or
         not started yet is planned with the tasks it announced, so its rows are there before they arrive."""
-        budget = self._rows_for_models(trace, len(planned))
-        counts = {name: len(trace.ordered_lanes(now, name)) for name in planned}
-        lanes = [counts[name] if _over(trace.variants.get(name), now) else max(counts[name], announced.get(name, 0))
-                 for name in planned]
-        sample = trace.samples[-1] if trace.samples else None
-        cores = len(sample.cores) if sample else 0
-        counters = sum(1 for name in COUNTERS if name in trace.counters)
-        n = len(planned)
+        n = len(slots)
+        budget = self._rows_for_models(shown, shown_now, n)
+        lanes = []
+        for slot in slots:
+            count = len(slot.trace.ordered_lanes(slot.now, slot.variant))
+            over = _over(slot.trace.variants.get(slot.variant), slot.now)
+            lanes.append(count if over else max(count, slot.tasks))
+        traces = list({id(slot.trace): slot.trace for slot in slots}.values())
+        cores = max((len(t.samples[-1].cores) for t in traces if t.samples), default=0)
+        counters = sum(1 for name in COUNTERS if any(name in t.counters for t in traces))
         each = cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes)
         fixed = n * (1 + (cores if each else 1) + counters)
         rows = share_rows(lanes, budget - fixed) if self.fit else lanes
         spaced = fixed + sum(rows) + n - 1 <= budget
-        for name, planned_lanes, k, last in zip(planned, lanes, rows, [False] * (n - 1) + [True]):
-            model = self.models[name]
+        for slot, planned_lanes, k, last in zip(slots, lanes, rows, [False] * (n - 1) + [True]):
+            model = self.models[slot.name]
             model.core_rows = "each" if each else "mean"
             model.max_rows = max(k, 1)
             model.planned = planned_lanes
@@ -232,7 +414,7 @@ class CompareScreen(RunScreen):
         needed = fixed + sum(rows) + (n - 1 if spaced else 0)
         self.query_one("#variants").styles.height = max(min(needed, budget), 1)
 
-    def _rows_for_models(self, trace: Trace, models: int) -> int:
+    def _rows_for_models(self, trace: Trace, now: float, models: int) -> int:
         """The screen's height less everything but the models: status, legend, table, explanation, footer."""
         width, height = self.size
         borders = 2 if self.tall else 1
@@ -240,8 +422,8 @@ class CompareScreen(RunScreen):
         used += legend_text(max(width - 2, 20)).plain.count("\n") + 1
         used += 1 + models + borders + (1 if self.note else 0)
         used += EXPLANATION_ROWS[self.tall] + borders
-        used += len(notices(trace, self.clock.now))
-        crashed = failure(trace)
+        used += len(notices(trace, now))
+        crashed = failure(self._failure(self.clock.now)[0])
         if crashed is not None:
             used += crashed.plain.count("\n") + 1 + 2
         return max(height - used, models)

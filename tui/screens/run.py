@@ -212,7 +212,8 @@ class RunScreen(Screen):
         scenario = catalog.get(self.scenario_name)
         params = self.params if self.params is not None else scenario.defaults()
         session = Session(scenario, params, self.seed, sink=lambda b: None,
-                          time_limit_s=self.time_limit_s or DEFAULT_TIME_LIMIT_S)
+                          time_limit_s=self.time_limit_s or DEFAULT_TIME_LIMIT_S,
+                          python=getattr(self.app, "python", None))  # --python: the app's interpreter for runs
         session.sink = lambda batch: self.post_message(BatchArrived(session, batch))
         self.session, self.busy = session, False  # a new session hands events over at once until told otherwise
         self.trace = Trace(session.meta())
