@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
 from tests import fixtures
-from tests.conftest import TraceBuilder
+from tests.conftest import T0_NS, TraceBuilder
 from tui import tracefile
 from tui.app import make_app
 from tui.clock import LiveClock, ReplayClock
@@ -21,7 +22,9 @@ from tui.model import Trace
 from tui.screens.compare import CompareScreen, compares, nice_span, share_rows
 from tui.screens.help import HelpScreen
 from tui.pacing import BUSY_FRAME_S
-from tui.screens.run import FRAME_S, RunScreen
+from tui.screens import run as run_screen
+from tui.screens.run import FRAME_S, BatchArrived, RunScreen
+from tui.session import Batch
 from tui.widgets.compare_table import CompareTable, figures_table
 from tui.widgets.status import StatusLine
 from tui.widgets.variants import VariantLanes, counter_cells, held_loads, headline, waiting
@@ -336,32 +339,57 @@ class HandOver:
         pass
 
 
-async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often_and_says_so():
+class Monotonic:
+    """The run screen's ``time`` with a ``monotonic()`` only the test moves (the rest of the module as it is), and
+    the live clock's ``monotonic_ns`` on the same time. On the real clocks the frames drawn would depend on how
+    fast the machine is (a frame is left out only within 0.25 s of the last), and the moment shown on how long it
+    has been up (the trace starts at T0_NS, 1000 s of monotonic time: on a machine up for less, every frame shows
+    0.0, and a frame with nothing new draws nothing)."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def monotonic_ns(self) -> int:
+        return round(self.t * 1e9)
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often_and_says_so(monkeypatch):
     build = TraceBuilder()
     build.hello(cores=2).variant(1, "processes", 0.0)
     for ident, pid in ((1, 201), (2, 202)):
         build.task(ident, f"heavy #{ident}", 0.0, kind="process", variant=1, pid=pid).state(ident, "cpu", 0.0, pid=pid)
     trace = build.trace({"scenario": "cpu-speedup", "params": {}, "python": {"version": "3.11.7", "gil": "enabled"}})
+    wall = Monotonic(T0_NS / 1e9 + 0.1)  # 0.1 s into the run
+    monkeypatch.setattr(run_screen, "time", wall)
     app = paused(trace, 0.0)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        screen.clock = LiveClock(trace)
+        screen.clock = LiveClock(trace, monotonic_ns=wall.monotonic_ns)
         screen.session = session = HandOver()
         screen._clock_frame()
-        await settle(pilot)
+        await settle(pilot)  # the wall clock stands still: the screen's own frame timer draws nothing meanwhile
         assert screen.busy and "every core" in screen.query_one(StatusLine).render_line(0).text
         assert session.every == FRAME_S  # events handed over once a frame, not every 10 ms
         drawn = screen._frame
         screen._dirty = True
         screen._clock_frame()  # a frame of the clock right after one was drawn: left out
         assert screen._frame == drawn
-        screen._drawn_at -= BUSY_FRAME_S  # as if BUSY_FRAME_S had passed
-        screen._clock_frame()
+        wall.t += FRAME_S
+        screen._clock_frame()  # a frame period later, when the screen would draw again: left out too
+        assert screen._frame == drawn
+        wall.t += BUSY_FRAME_S - FRAME_S
+        screen._clock_frame()  # BUSY_FRAME_S after the last frame: drawn
         assert screen._frame == drawn + 1
         more = TraceBuilder()
         more.state(2, "io", 0.2, pid=202)
-        trace.apply(more.records)
-        screen._clock_frame()  # one task computing: every frame again
+        screen._apply(BatchArrived(session, Batch(records=more.records)))  # as the session's pump posts it
+        screen._clock_frame()  # one task computing: every frame again, even one right after the last
         assert not screen.busy and screen._frame == drawn + 2 and session.every is None
         await pilot.pause()
         assert "every core" not in screen.query_one(StatusLine).render_line(0).text
