@@ -23,7 +23,7 @@ import traceback
 from scenarios import catalog, probe, pyinfo, seeding
 
 
-def _end_everything(*_) -> None:
+def _end_everything(*_: object) -> None:
     """End this run's whole process tree (pool workers, the HTTP server) and this process."""
     try:
         if os.getpgrp() == os.getpid():
@@ -41,7 +41,7 @@ def _watch_lifeline() -> None:
     _end_everything()
 
 
-def _describe(exc: BaseException) -> dict:
+def _describe(exc: BaseException) -> dict[str, str]:
     frames = traceback.extract_tb(exc.__traceback__)
     inner = frames[-1] if frames else None
     return {
@@ -69,7 +69,7 @@ def find(name: str) -> catalog.Scenario:
     return catalog.get(name)
 
 
-def _parse(argv: list[str]) -> tuple[catalog.Scenario, dict, int]:
+def _parse(argv: list[str]) -> tuple[catalog.Scenario, dict[str, catalog.Value], int]:
     """The scenario, its parameters and the seed; bad input ends the child with one line on stderr, exit 2."""
     import argparse
 

@@ -1,11 +1,13 @@
 """Section 2: one event loop coordinates many tasks; total time is about the slowest task, not the sum.
 
-The guide's code; its only additions are a lane for every asyncio task (``probe.trace_tasks``) and seeded delays.
+The guide's code; its only additions are a lane for every asyncio task (``probe_asyncio.trace_tasks``) and seeded delays.
 """
+
+from __future__ import annotations
 
 import asyncio
 
-from scenarios import probe, seeding
+from scenarios import probe, probe_asyncio, seeding
 from scenarios.catalog import Param, Scenario
 
 SCENARIO = Scenario(
@@ -22,13 +24,13 @@ SCENARIO = Scenario(
 )
 
 
-async def fetch(name, delays=(0.5, 1.5)):
+async def fetch(name: str, delays: tuple[float, ...] = (0.5, 1.5)) -> str:
     delay = seeding.uniform(name, *delays)  # the guide: random.uniform(0.5, 1.5)
     await asyncio.sleep(delay)
     return f"{name} ready"
 
 
-async def dashboard(delays=(0.5, 1.5)):
+async def dashboard(delays: tuple[float, ...] = (0.5, 1.5)) -> None:
     results = await asyncio.gather(
         fetch("profile", delays),
         fetch("orders", delays),
@@ -38,8 +40,8 @@ async def dashboard(delays=(0.5, 1.5)):
     probe.note(results=results)
 
 
-def run(min_s=0.5, max_s=1.5):
+def run(min_s: float = 0.5, max_s: float = 1.5) -> None:
     with asyncio.Runner() as runner:  # the guide: asyncio.run(dashboard()), with a lane for every task
-        probe.trace_tasks(runner.get_loop())
+        probe_asyncio.trace_tasks(runner.get_loop())
         runner.run(dashboard(tuple(sorted((min_s, max_s)))))
         runner.get_loop().set_task_factory(None)  # no lanes for asyncio's own clean-up tasks

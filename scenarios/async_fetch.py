@@ -9,6 +9,8 @@ For each model this process measures its own figures (the server is not counted)
 threads it had, its peak memory, its context switches and the most requests it had in flight.
 """
 
+from __future__ import annotations
+
 import asyncio
 import resource
 import threading
@@ -17,9 +19,15 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
-from scenarios import probe, seeding
+from scenarios import probe, probe_asyncio, seeding
 from scenarios.catalog import Param, Scenario
 from scenarios.fetch_server import FetchServer
+
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing (nor aiohttp) for them
+if TYPE_CHECKING:
+    from http.client import HTTPResponse
+
+    import aiohttp
 
 MODELS = ("asyncio", "threads", "pool")
 
@@ -44,17 +52,17 @@ SCENARIO = Scenario(
 # ------------------------------------------------------------------------------------------------ asyncio
 
 
-async def fetch(n, url, session, in_flight):
+async def fetch(n: int, url: str, session: aiohttp.ClientSession, in_flight: InFlight) -> bool:
     with in_flight:
         async with session.get(url) as response:
             body = await response.text()
     return response.status == 200 and body == str(n)
 
 
-async def fetch_all(urls, in_flight):
+async def fetch_all(urls: list[str], in_flight: InFlight) -> list[bool]:
     import aiohttp
 
-    probe.trace_tasks()  # a lane per task
+    probe_asyncio.trace_tasks()  # a lane per task
     connector = aiohttp.TCPConnector(limit=len(urls))  # every request may be open at once
     async with aiohttp.ClientSession(connector=connector) as session:
         results = await asyncio.gather(*(fetch(n, url, session, in_flight) for n, url in enumerate(urls)))
@@ -62,14 +70,15 @@ async def fetch_all(urls, in_flight):
         return results
 
 
-def with_asyncio(urls, in_flight, workers):
+def with_asyncio(urls: list[str], in_flight: InFlight, workers: int) -> list[bool]:
     return asyncio.run(fetch_all(urls, in_flight))
 
 
 # ------------------------------------------------------------------------------------------------ threads
 
 
-def fetch_blocking(n, url, in_flight):
+def fetch_blocking(n: int, url: str, in_flight: InFlight) -> bool:
+    response: HTTPResponse  # what urlopen gives for an http:// URL
     with probe.task(f"fetch({n})"), in_flight:
         with probe.waiting("io"):
             with urllib.request.urlopen(url, timeout=60) as response:
@@ -77,10 +86,10 @@ def fetch_blocking(n, url, in_flight):
         return response.status == 200 and body == str(n)
 
 
-def with_threads(urls, in_flight, workers):
+def with_threads(urls: list[str], in_flight: InFlight, workers: int) -> list[bool]:
     ok = [False] * len(urls)
 
-    def fetch_into(n, url):
+    def fetch_into(n: int, url: str) -> None:
         ok[n] = fetch_blocking(n, url, in_flight)
 
     threads = [threading.Thread(target=fetch_into, args=(n, url)) for n, url in enumerate(urls)]
@@ -92,7 +101,7 @@ def with_threads(urls, in_flight, workers):
     return ok
 
 
-def with_pool(urls, in_flight, workers):
+def with_pool(urls: list[str], in_flight: InFlight, workers: int) -> list[bool]:
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(fetch_blocking, range(len(urls)), urls, [in_flight] * len(urls)))
 
@@ -106,29 +115,29 @@ FETCH = {"asyncio": with_asyncio, "threads": with_threads, "pool": with_pool}
 class InFlight:
     """Requests sent and not yet answered (concviz plots it); at each new request, this process's thread count."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.now = self.most = 0
         self.peak_threads = os_threads()
         self._lock = threading.Lock()
 
-    def look(self):
+    def look(self) -> None:
         with self._lock:
             self.peak_threads = max(self.peak_threads, os_threads())
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         with self._lock:
             self.now += 1
             self.most = max(self.most, self.now)
             probe.count("in_flight", self.now)
             self.peak_threads = max(self.peak_threads, os_threads())
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         with self._lock:
             self.now -= 1
             probe.count("in_flight", self.now)
 
 
-def os_threads():
+def os_threads() -> int:
     """The kernel's count of this process's threads."""
     with open("/proc/self/status") as status:
         for line in status:
@@ -137,7 +146,7 @@ def os_threads():
     return threading.active_count()
 
 
-def reset_peak_memory():
+def reset_peak_memory() -> None:
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # the kernel restarts this process's peak RSS (VmHWM) from now
@@ -145,7 +154,7 @@ def reset_peak_memory():
         pass
 
 
-def peak_memory_mb():
+def peak_memory_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
@@ -153,12 +162,12 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def context_switches_and_cpu():
+def context_switches_and_cpu() -> tuple[int, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process, ended ones included
     return usage.ru_nvcsw + usage.ru_nivcsw, usage.ru_utime + usage.ru_stime
 
 
-def fetch_measured(model, urls, workers):
+def fetch_measured(model: str, urls: list[str], workers: int) -> None:
     """Fetch every URL with ``model``; report this process's own figures for it."""
     reset_peak_memory()
     switches, cpu = context_switches_and_cpu()
@@ -182,7 +191,7 @@ def fetch_measured(model, urls, workers):
           f"{figures['peak_threads']} threads at most")
 
 
-def open_files_for(urls):
+def open_files_for(urls: int) -> None:
     """Every request in flight holds a socket (a file) in the client and one in the server: raise this process's
     soft limit (inherited by the server) as far as the system allows, or say plainly why the run cannot go on."""
     import resource
@@ -196,7 +205,7 @@ def open_files_for(urls):
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
-def run(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
+def run(urls: int = 200, model: str = "asyncio", workers: int = 20, min_ms: int = 50, max_ms: int = 300) -> None:
     open_files_for(urls)
     low, high = sorted((min_ms, max_ms))
     delays = [round(seeding.uniform(("url", n), low, high)) for n in range(urls)]

@@ -10,6 +10,12 @@ import importlib
 import os
 from dataclasses import dataclass, field
 
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+Value = int | float | str  # a parameter's value (the type of its default)
+
 
 class ParamError(ValueError):
     """A parameter value that is unknown, malformed or out of range (the message names what is allowed)."""
@@ -18,7 +24,7 @@ class ParamError(ValueError):
 @dataclass(frozen=True)
 class Param:
     name: str
-    default: int | float | str
+    default: Value
     help: str
     min: int | float | None = None
     max: int | float | None = None
@@ -44,8 +50,9 @@ class Param:
         """10, 100_000 or 0.5: how a limit reads (and parses back)."""
         return f"{value:_}" if self.type is int else f"{value:g}"
 
-    def parse(self, text: str | int | float) -> int | float | str:
+    def parse(self, text: Value) -> Value:
         """The value of ``text`` for this parameter, or ParamError naming what is allowed."""
+        value: Value
         try:
             if self.type is int:
                 value = int(str(text).replace("_", ""))
@@ -59,6 +66,8 @@ class Param:
             raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}") from None
         if self.choices and value not in self.choices:
             raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}")
+        if isinstance(value, str):  # a choice, checked above: strings have no range
+            return value
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
             raise ParamError(f"{self.name}={text!r} is out of range: {self.name} takes {self.allowed()}")
         return value
@@ -92,10 +101,10 @@ class Scenario:
         names = ", ".join(p.name for p in self.params) or "none"
         raise ParamError(f"unknown parameter {name!r} for {self.name}: its parameters are {names}")
 
-    def defaults(self) -> dict:
+    def defaults(self) -> dict[str, Value]:
         return {p.name: p.default for p in self.params}
 
-    def resolve(self, given: dict) -> dict:
+    def resolve(self, given: Mapping[str, Value]) -> dict[str, Value]:
         """Defaults overridden by ``given`` (strings or values), each checked against its range."""
         values = self.defaults()
         for name, text in given.items():
@@ -117,7 +126,7 @@ MODULES = (
 
 
 def _load() -> dict[str, Scenario]:
-    found = {}
+    found: dict[str, Scenario] = {}
     extra = tuple(m.strip() for m in os.environ.get("CONCVIZ_EXTRA_SCENARIOS", "").split(",") if m.strip())
     for module in MODULES + extra:  # extra: modules of scenarios for tests (importable from PYTHONPATH)
         try:

@@ -6,6 +6,8 @@ that only lets go every switch interval. The run answers ``requests`` requests a
 ``cpu_threads`` CPU threads, one stage (variant) each, so the rise shows in one run.
 """
 
+from __future__ import annotations
+
 import math
 import sys
 import threading
@@ -32,15 +34,15 @@ SCENARIO = Scenario(
 )
 
 
-def heavy(n):
+def heavy(n: int) -> float:
     return sum(math.sqrt(i) for i in range(n))
 
 
-def respond(request):
+def respond(request: int) -> str:
     return f"answer {request}: " + ",".join(str(i) for i in range(20))  # a tiny bit of Python
 
 
-def answer(requests, latencies):
+def answer(requests: int, latencies: list[float]) -> None:
     with probe.task("responder"):
         for request in range(requests):
             start = time.perf_counter()
@@ -52,19 +54,19 @@ def answer(requests, latencies):
             probe.count("latency_us", round(latency * 1e6))
 
 
-def burn(k, stop):
+def burn(k: int, stop: threading.Event) -> None:
     with probe.task(f"cpu {k}"):
         while not stop.is_set():
             heavy(10_000)
 
 
-def stage(cpu_threads, requests):
+def stage(cpu_threads: int, requests: int) -> list[float]:
     """The responder's latencies with ``cpu_threads`` CPU threads running beside it."""
     stop = threading.Event()
     burners = [threading.Thread(target=burn, args=(k, stop)) for k in range(cpu_threads)]
     for t in burners:
         t.start()
-    latencies = []
+    latencies: list[float] = []
     responder = threading.Thread(target=answer, args=(requests, latencies))
     responder.start()
     responder.join()
@@ -74,12 +76,12 @@ def stage(cpu_threads, requests):
     return latencies
 
 
-def percentile(values, share):
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
 
 
-def run(cpu_threads=2, requests=200, switch_interval_ms=5.0):
+def run(cpu_threads: int = 2, requests: int = 200, switch_interval_ms: float = 5.0) -> None:
     sys.setswitchinterval(switch_interval_ms / 1000)
     names = [f"{k} CPU thread" + ("" if k == 1 else "s") for k in range(cpu_threads + 1)]
     probe.note(models={name: k + 1 for k, name in enumerate(names)})  # each stage's tasks, for concviz's layout

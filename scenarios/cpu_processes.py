@@ -8,10 +8,16 @@ results). Under ``forkserver`` and ``spawn`` each worker imports the scenario's 
 guide's code, a pool at the top of a script, needs ``if __name__ == "__main__":`` there.
 """
 
+from __future__ import annotations
+
 import math
 
 from scenarios import probe
 from scenarios.catalog import Param, Scenario, start_param
+
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SCENARIO = Scenario(
     name="cpu-processes",
@@ -29,12 +35,12 @@ SCENARIO = Scenario(
 )
 
 
-def heavy(n):
+def heavy(n: int) -> float:
     with probe.work_item(f"heavy({n:_})"):  # this item's lane, in the worker that runs it
         return sum(math.sqrt(i) for i in range(n))
 
 
-def run(n=1_000_000, items=4, workers=0, start="default"):
+def run(n: int = 1_000_000, items: int = 4, workers: int = 0, start: str = "default") -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     from scenarios import workers as pools
@@ -45,7 +51,7 @@ def run(n=1_000_000, items=4, workers=0, start="default"):
     with probe.task("main", kind="main"), probe.waiting("wait"):
         with ProcessPoolExecutor(max_workers=workers or None, mp_context=mp_context) as pool:
             with probe.waiting("startup"):  # the first submit starts the workers
-                results = pool.map(heavy, [n] * items)
+                results: Iterable[float] = pool.map(heavy, [n] * items)
             results = list(results)
             print(results)  # the guide: print(list(results))
     probe.note(results=results)

@@ -7,12 +7,19 @@ own GIL, each with a lane of its own measured inside it. Every work item is a la
 of its own in state ``startup``, so the speedup reads with or without it.
 """
 
+from __future__ import annotations
+
 import math
 import os
 from concurrent import futures
 
 from scenarios import probe
 from scenarios.catalog import Param, Scenario, start_param
+
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 SCENARIO = Scenario(
     name="cpu-speedup",
@@ -31,21 +38,22 @@ SCENARIO = Scenario(
 )
 
 
-def heavy(n):
+def heavy(n: int) -> float:
     return sum(math.sqrt(i) for i in range(n))
 
 
-def work_item(i, n, kind):
+def work_item(i: int, n: int, kind: str) -> float:
     """One work item on its own lane, in whichever thread, process or interpreter runs it."""
     with probe.work_item(f"heavy #{i}", kind=kind):
         return heavy(n)
 
 
-def worker_pid(_):
+def worker_pid(_: object) -> int:
     return os.getpid()
 
 
-def pooled(pool_class, kind, n, items, workers, **options):
+def pooled(pool_class: Callable[..., futures.Executor], kind: str, n: int, items: int, workers: int,
+           **options: Any) -> list[float]:
     """Start the pool (its own lane: start-up, until every worker has answered once), then map the work."""
     startup = probe.Task("pool start-up", kind="main", state="startup")
     with pool_class(workers, **options) as pool:
@@ -54,7 +62,7 @@ def pooled(pool_class, kind, n, items, workers, **options):
         return list(pool.map(work_item, range(items), [n] * items, [kind] * items))
 
 
-def run(n=1_000_000, items=4, workers=0, start="default"):
+def run(n: int = 1_000_000, items: int = 4, workers: int = 0, start: str = "default") -> None:
     from scenarios import workers as pools
 
     workers = workers or os.cpu_count() or 1
@@ -82,6 +90,7 @@ def run(n=1_000_000, items=4, workers=0, start="default"):
     if "interpreters" in models:
         with probe.variant("interpreters"):  # each interpreter reports from inside itself
             link = (probe.pipe(), probe.current_variant())
-            results = pooled(futures.InterpreterPoolExecutor, "interpreter", n, items, workers,
+            pool_class = futures.InterpreterPoolExecutor  # type: ignore[attr-defined, unused-ignore]  # 3.14+
+            results = pooled(pool_class, "interpreter", n, items, workers,
                              initializer=probe.attach_interpreter, initargs=link)
         print("interpreters:", results)

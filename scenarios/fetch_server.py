@@ -15,6 +15,11 @@ import multiprocessing
 import os
 import socket
 
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from typing import Any
+
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
 BACKLOG = 4096  # a thread per URL connects all at once
@@ -26,7 +31,7 @@ class FetchServer:
         self.pid: int | None = None
         self.answered: int | None = None
         self._process: multiprocessing.Process | None = None
-        self._control = None
+        self._control: Connection[Any, Any] | None = None
 
     def url(self, n: int, delay_ms: int) -> str:
         return f"http://127.0.0.1:{self.port}/delay/{delay_ms}/{n}"
@@ -45,11 +50,13 @@ class FetchServer:
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
+        control = self._control
+        assert control is not None  # made by __enter__
         try:
-            self._control.send("stop")
-            if self._control.poll(STOP_TIMEOUT_S):
-                self.answered = self._control.recv()
+            control.send("stop")
+            if control.poll(STOP_TIMEOUT_S):
+                self.answered = control.recv()
         except (OSError, EOFError):  # it is gone already: nothing more to hear from it
             pass
         finally:
@@ -70,21 +77,21 @@ class FetchServer:
             self._control.close()
 
 
-def serve(control) -> None:
+def serve(control: Connection[Any, Any]) -> None:
     """The server process: answer until ``control`` says stop (or closes), then report how many it answered."""
     import asyncio
 
     asyncio.run(_serve(control))
 
 
-async def _serve(control) -> None:
+async def _serve(control: Connection[Any, Any]) -> None:
     import asyncio
 
     from aiohttp import web
 
     answered = 0
 
-    async def delay(request):
+    async def delay(request: web.Request) -> web.Response:
         nonlocal answered
         await asyncio.sleep(int(request.match_info["ms"]) / 1000)
         answered += 1

@@ -6,10 +6,16 @@ The guide's code, with a seeded delivery latency in ``send`` and more messages o
 submission order (``f.result()`` in a loop, as the guide does) or as they complete (``as_completed``).
 """
 
+from __future__ import annotations
+
 import time
 
 from scenarios import probe, seeding
 from scenarios.catalog import Param, Scenario
+
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 SCENARIO = Scenario(
     name="futures",
@@ -31,7 +37,7 @@ SCENARIO = Scenario(
 NAMES = ("email", "sms", "push", "webhook", "chat", "pager", "fax", "letter")
 
 
-def send(msg, lane, latency_s):
+def send(msg: str, lane: probe.Task, latency_s: float) -> str:
     with lane:
         lane.state("cpu")  # a pool thread picked it up
         with probe.waiting("io"):
@@ -39,26 +45,27 @@ def send(msg, lane, latency_s):
         return f"{msg} sent"
 
 
-def submit(pool, msg, latency_s):
+def submit(pool: ThreadPoolExecutor, msg: str, latency_s: float) -> Future[str]:
     """The guide's ``pool.submit(send, msg)``, with a lane for the future: queued until a thread takes it."""
     lane = probe.Task(f"send({msg!r})", kind="thread", state="queued")
     future = pool.submit(send, msg, lane, latency_s)
-    future.lane = lane
+    future.lane = lane  # type: ignore[attr-defined]  # the future's lane, for handled()
     return future
 
 
-def handled(f, n):
+def handled(f: Future[str], n: int) -> None:
     """The main thread has handled ``f``'s result, the ``n``-th one: when, and which future."""
     probe.count("handled", n)
-    probe.note(handled={str(f.lane.id): time.monotonic_ns()})
+    probe.note(handled={str(f.lane.id): time.monotonic_ns()})  # type: ignore[attr-defined]  # set by submit()
 
 
-def run(messages=2, collect="submitted", workers=0, min_s=0.1, max_s=0.5):
+def run(messages: int = 2, collect: str = "submitted", workers: int = 0, min_s: float = 0.1,
+        max_s: float = 0.5) -> None:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     low, high = sorted((min_s, max_s))
     msgs = [NAMES[i] if i < len(NAMES) else f"message {i + 1}" for i in range(messages)]
-    results = []
+    results: list[str] = []
     with probe.task("main", kind="main"):
         with ThreadPoolExecutor(max_workers=workers or None) as pool:
             futures = [submit(pool, msg, seeding.uniform(msg, low, high)) for msg in msgs]

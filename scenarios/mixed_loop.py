@@ -6,11 +6,17 @@ the guide's ``heavy(n)``, arrive every so often. ``model`` decides where the job
 pool (``processes``). A late heartbeat is a service that answers late; a blocked loop misses beats entirely.
 """
 
+from __future__ import annotations
+
 import asyncio
 import math
 
-from scenarios import probe
+from scenarios import probe, probe_asyncio
 from scenarios.catalog import Param, Scenario, start_param
+
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 SCENARIO = Scenario(
     name="mixed-loop",
@@ -32,17 +38,17 @@ SCENARIO = Scenario(
 HEARTBEAT_S = 0.01
 
 
-def heavy(n):
+def heavy(n: int) -> float:
     return sum(math.sqrt(i) for i in range(n))
 
 
-def heavy_job(i, n, kind):
+def heavy_job(i: int, n: int, kind: str) -> float:
     """A job in a pool: a lane of its own, on the thread or in the process that runs it."""
     with probe.work_item(f"heavy #{i}", kind=kind):
         return heavy(n)
 
 
-async def heartbeat():
+async def heartbeat() -> None:
     """The service's pulse: sleep 10 ms, note how late it woke, again."""
     loop = asyncio.get_running_loop()
     while True:
@@ -51,7 +57,7 @@ async def heartbeat():
         probe.count("loop_lag_us", max(round((loop.time() - due) * 1e6), 0))
 
 
-async def job(i, n, model, pool):
+async def job(i: int, n: int, model: str, pool: Executor | None) -> float:
     if model == "loop":
         return heavy(n)  # runs on the loop's own thread: no other task runs until it returns
     loop = asyncio.get_running_loop()
@@ -59,9 +65,9 @@ async def job(i, n, model, pool):
     return await probe.waits(work)  # this task waits for a pool worker, not for I/O
 
 
-async def service(model, jobs, n, every_s, pool):
+async def service(model: str, jobs: int, n: int, every_s: float, pool: Executor | None) -> list[float]:
     beat = asyncio.create_task(heartbeat())
-    work = []
+    work: list[asyncio.Task[float]] = []
     for i in range(1, jobs + 1):
         await asyncio.sleep(every_s)  # the next job arrives
         work.append(asyncio.create_task(job(i, n, model, pool)))
@@ -70,12 +76,12 @@ async def service(model, jobs, n, every_s, pool):
     return results
 
 
-def run(model="loop", jobs=4, n=1_000_000, every_s=0.25, start="default"):
+def run(model: str = "loop", jobs: int = 4, n: int = 1_000_000, every_s: float = 0.25, start: str = "default") -> None:
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     from scenarios import workers as pools
 
-    pool = None
+    pool: Executor | None = None
     if model == "threads":
         pool = ThreadPoolExecutor()
     elif model == "processes":
@@ -84,7 +90,7 @@ def run(model="loop", jobs=4, n=1_000_000, every_s=0.25, start="default"):
         pool = ProcessPoolExecutor(mp_context=pools.context(method))  # get_context(method), workers reporting
     try:
         with asyncio.Runner() as runner:  # asyncio.run(service(...)), with a lane for every task
-            probe.trace_tasks(runner.get_loop())
+            probe_asyncio.trace_tasks(runner.get_loop())
             results = runner.run(service(model, jobs, n, every_s, pool))
             runner.get_loop().set_task_factory(None)  # no lanes for asyncio's own clean-up tasks
     finally:

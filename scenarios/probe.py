@@ -27,10 +27,26 @@ from itertools import starmap
 
 from scenarios import wire
 
+TYPE_CHECKING = False  # typing itself is never imported here: the child's start-up stays as small as it was
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any, Protocol, TypeAlias, TypeVar
+
+    # a record as the flusher packs it (scenarios.wire.RECORD), a TEXT record with its payload after it
+    Record: TypeAlias = (tuple[int, int, int, int, int, int, int]
+                         | tuple[int, int, int, int, int, int, int, bytes])
+    _Future = TypeVar("_Future", bound=asyncio.Future[Any])
+
+    class _Sink(Protocol):
+        """Where a lock's events go: the buffer, nowhere, or the buffer once the lock is announced."""
+
+        def append(self, rec: Record, /) -> None: ...
+
 _now = time.monotonic_ns
 _tls = threading.local()
 _ids = itertools.count(1)
-_buf: list = []
+_buf: list[Record] = []
 _fd: int | None = None
 _flusher: threading.Thread | None = None
 _wake = threading.Event()
@@ -93,7 +109,7 @@ def flush() -> int:
         return n
 
 
-def _write(batch: list) -> None:
+def _write(batch: list[Record]) -> None:
     """Pack records into frames of at most MAX_BODY bytes, each filled as far as it goes, and write them. Runs of
     plain records are packed in one call each (``starmap``); a TEXT record carries its payload after it."""
     pack, size, pid = wire.RECORD.pack, wire.RECORD.size, os.getpid()
@@ -113,7 +129,7 @@ def _write(batch: list) -> None:
             i = min(text, i + room)
         if i < n:
             rec = batch[i]
-            chunk = pack(*rec[:7]) + rec[7]
+            chunk = pack(*rec[:7]) + rec[7]  # type: ignore[misc]  # len 8 (lengths): a TEXT record and its payload
             if len(body) + len(chunk) > wire.MAX_BODY:
                 _send(body, pid)
                 body = bytearray()
@@ -124,6 +140,7 @@ def _write(batch: list) -> None:
 
 
 def _send(body: bytearray, pid: int) -> None:
+    assert _fd is not None  # only flush() writes, once it has seen a pipe
     os.write(_fd, wire.FRAME_HEAD.pack(len(body), pid) + body)
 
 
@@ -147,7 +164,7 @@ def _start_flusher() -> None:
     _flusher.start()
 
 
-def _emit(rec: tuple) -> None:
+def _emit(rec: Record) -> None:
     _buf.append(rec)
 
 
@@ -180,7 +197,8 @@ class _ThreadClock:
         self.switches = -1
         self.run_queue = -1
 
-    def __del__(self, close=os.close) -> None:  # the thread ended (its thread-local data goes): close its file
+    def __del__(self, close: Callable[[int], None] = os.close) -> None:
+        # the thread ended (its thread-local data goes): close its file
         if self.fd >= 0:
             try:
                 close(self.fd)
@@ -191,7 +209,7 @@ class _ThreadClock:
 try:
     from resource import RUSAGE_THREAD, getrusage
 except ImportError:  # pragma: no cover - not Linux, where schedstat is missing too
-    RUSAGE_THREAD, getrusage = None, None
+    RUSAGE_THREAD, getrusage = None, None  # type: ignore[misc, assignment]  # never read: no schedstat either
 
 
 def _this_thread() -> int:
@@ -236,7 +254,7 @@ class Task:
     __slots__ = ("id", "tid", "state_name", "_outer")
 
     def __init__(self, name: str, kind: str = "thread", state: str = "cpu", parent: "Task | None" = None,
-                 since: int | None = None):
+                 since: int | None = None) -> None:
         self.id = next(_ids)
         self.tid = 0
         self.state_name = state
@@ -282,7 +300,7 @@ class Task:
         _tls.task = self
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         _tls.task = self._outer
         self.end()
 
@@ -294,7 +312,7 @@ def task(name: str, kind: str = "thread", state: str = "cpu") -> Task:
 
 
 @contextmanager
-def waiting(state: str = "io"):
+def waiting(state: str = "io") -> Iterator[None]:
     """The current task waits (``io`` for sleep or network, ``wait`` for another task), then runs again."""
     t = getattr(_tls, "task", None)
     if t is None:
@@ -321,7 +339,7 @@ class _Discard:
     """Where an inactive probe's lock events go: nowhere."""
 
     @staticmethod
-    def append(rec) -> None:
+    def append(rec: Record, /) -> None:
         pass
 
 
@@ -333,10 +351,10 @@ class _AnnounceFirst:
 
     __slots__ = ("lock",)
 
-    def __init__(self, lock: "Lock"):
+    def __init__(self, lock: Lock) -> None:
         self.lock = lock
 
-    def append(self, rec) -> None:
+    def append(self, rec: Record, /) -> None:
         if self.lock._out is self:
             self.lock._announce()
         _buf.append(rec)
@@ -346,8 +364,9 @@ class Lock:
     """A ``threading.Lock`` that records request, acquire and release (about 1.5 us per acquire/release)."""
 
     __slots__ = ("_lock", "_out", "id", "name")
+    _out: _Sink
 
-    def __init__(self, name: str = "lock"):
+    def __init__(self, name: str = "lock") -> None:
         global _locks_made
         _locks_made += 1
         self._lock = threading.Lock()
@@ -386,7 +405,7 @@ class Lock:
 
     __enter__ = acquire
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 
@@ -399,9 +418,10 @@ def lock_tracing_cost_us(rounds: int = 5000) -> float:
     (best of three rounds, traced minus plain). concviz uses it to label runs the tracing itself distorts."""
     plain = threading.Lock()
     traced = Lock.__new__(Lock)
-    traced._lock, traced._out, traced.id, traced.name = threading.Lock(), [], 0, "calibration"
+    out: list[Record] = []
+    traced._lock, traced._out, traced.id, traced.name = threading.Lock(), out, 0, "calibration"
 
-    def best(lock) -> float:
+    def best(lock: Lock | threading.Lock) -> float:
         times = []
         for _ in range(3):
             start = time.perf_counter_ns()
@@ -410,7 +430,7 @@ def lock_tracing_cost_us(rounds: int = 5000) -> float:
                     pass
             times.append(time.perf_counter_ns() - start)
             if isinstance(lock, Lock):
-                lock._out.clear()
+                out.clear()  # the traced lock's records
         return min(times) / rounds
 
     return max(best(traced) - best(plain), 0.0) / 1000
@@ -423,7 +443,7 @@ _variant_ids = itertools.count(1)
 
 
 @contextmanager
-def variant(name: str):
+def variant(name: str) -> Iterator[None]:
     """Run one model of a comparison (``serial``, ``threads``, ``processes``): lanes started inside belong to it."""
     global _variant
     vid = next(_variant_ids)
@@ -490,7 +510,7 @@ def attach_interpreter(fd: int, variant: int) -> None:
     interpreter) but shares the process, its pid and its pipe: its ids start at a range of their own, and as
     isolated interpreters may not run daemon threads it has no flusher: ``work_item`` writes at once."""
     global _fd, _variant, _worker, _at_once, _ids, _lock_ids, _small_base
-    from concurrent import interpreters
+    from concurrent import interpreters  # type: ignore[attr-defined, unused-ignore]  # 3.14+: its pool calls this
 
     number = interpreters.get_current().id
     _ids = itertools.count((number << 20) + 1)  # task ids: u32 on the wire, a million a subinterpreter
@@ -505,7 +525,7 @@ def attach_interpreter(fd: int, variant: int) -> None:
 
 
 @contextmanager
-def work_item(name: str, kind: str = "process"):
+def work_item(name: str, kind: str = "process") -> Iterator[Task]:
     """One work item's lane, inside the worker (process, thread or interpreter) that runs it; the worker's own
     lane, where it has one, runs while the item does."""
     worker = _worker
@@ -538,13 +558,13 @@ def count(name: str, value: int) -> None:
     _buf.append((wire.COUNT, 0, cid, t.id if t else 0, _now(), int(value), 0))
 
 
-def note(**info) -> None:
+def note(**info: object) -> None:
     """Report results and figures (JSON-able values) that concviz shows and puts in its summary."""
     if _fd is not None:
         _text(wire.TEXT_INFO, 0, json.dumps(info, default=str))
 
 
-def error(info: dict) -> None:
+def error(info: Mapping[str, object]) -> None:
     if _fd is not None:
         _text(wire.TEXT_ERROR, 0, json.dumps(info, default=str))
 
@@ -557,14 +577,7 @@ def run_end() -> None:
 # ------------------------------------------------------------------------------------------------ asyncio
 
 
-def trace_tasks(loop=None) -> None:
-    """Give every asyncio task created from now on a lane (scenarios.probe_asyncio)."""
-    from scenarios import probe_asyncio
-
-    probe_asyncio.trace_tasks(loop)
-
-
-def waits(future):
+def waits(future: _Future) -> _Future:
     """Mark a future as another task's work (e.g. ``run_in_executor``): awaiting it shows as ``wait``, not ``io``."""
-    future._concviz_wait = True
+    future._concviz_wait = True  # type: ignore[attr-defined]  # a mark on asyncio's future, read by probe_asyncio
     return future

@@ -8,6 +8,7 @@ the child asks after the scenario's imports, and again at the run's end.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import sysconfig
@@ -26,10 +27,11 @@ def gil_enabled() -> bool:
 
 def gil_forced() -> bool:
     """A free-threaded build told to keep its GIL on (``PYTHON_GIL=1`` or ``-X gil=1``), not turned on by an import."""
-    return free_threaded_build() and getattr(sys.flags, "gil", None) == 1
+    asked = sys._xoptions.get("gil", os.environ.get("PYTHON_GIL"))  # -X gil wins over PYTHON_GIL, as in CPython
+    return free_threaded_build() and asked == "1"
 
 
-def python_info() -> dict:
+def python_info() -> dict[str, str | bool]:
     """``{"version", "implementation", "executable", "gil": "enabled"|"disabled", "free_threaded_build",
     "gil_forced"}``."""
     return {

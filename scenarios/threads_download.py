@@ -3,6 +3,8 @@
 The guide's code; its only additions are a lane per thread, the sleep marked as I/O and a traced lock.
 """
 
+from __future__ import annotations
+
 import threading
 import time
 
@@ -28,7 +30,7 @@ progress = 0
 lock = probe.Lock("progress lock")  # the guide: threading.Lock()
 
 
-def download(file_id, min_s=0.1, max_s=0.5, updates=1):
+def download(file_id: int, min_s: float = 0.1, max_s: float = 0.5, updates: int = 1) -> None:
     global progress
     with probe.task(f"download {file_id}"):
         with probe.waiting("io"):
@@ -42,7 +44,7 @@ def download(file_id, min_s=0.1, max_s=0.5, updates=1):
             print("Downloaded", file_id, "progress:", progress)
 
 
-def run(tasks=10, min_s=0.1, max_s=0.5, updates=1):
+def run(tasks: int = 10, min_s: float = 0.1, max_s: float = 0.5, updates: int = 1) -> None:
     low, high = sorted((min_s, max_s))
     threads = [threading.Thread(target=download, args=(i, low, high, updates)) for i in range(tasks)]
 

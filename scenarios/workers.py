@@ -23,6 +23,21 @@ from multiprocessing import context as _mp, reduction
 from scenarios import probe
 from scenarios.catalog import START_METHODS  # noqa: F401 - the names these contexts know
 
+TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from multiprocessing.process import BaseProcess
+    from typing import Any, Protocol
+
+    class _Handed(Protocol):
+        """The pipe as a start method hands it to a new process (``reduction.DupFd``'s object)."""
+
+        def detach(self) -> int: ...
+
+    _ProcessBase = BaseProcess  # what _Reporting is mixed into
+else:
+    _ProcessBase = object
+
 
 def default_start_method() -> str:
     """This Python's own start method for a pool given no context."""
@@ -34,7 +49,7 @@ def start_method(start: str = "default") -> str:
     return default_start_method() if start == "default" else start
 
 
-def context(start: str = "default", lanes: bool = False):
+def context(start: str = "default", lanes: bool = False) -> _mp.BaseContext:
     """``multiprocessing.get_context(start)`` (``default``: this Python's own), whose worker processes report to
     concviz: their work items get lanes (``probe.work_item``), and with ``lanes`` each worker has a lane of its
     own, ``startup`` from the moment the pool launched it, then ``wait`` for work and ``cpu`` while it runs an
@@ -50,23 +65,27 @@ class _Link:
     model it works for, and whether it has a lane of its own. Pickled (spawn, forkserver) the pipe goes as a
     ``DupFd``, which the start method passes to the new process; forked, the object is simply copied."""
 
-    def __init__(self, fd, launched: int, variant: int, lanes: bool) -> None:
+    def __init__(self, fd: int | _Handed, launched: int, variant: int, lanes: bool) -> None:
         self.fd, self.launched, self.variant, self.lanes = fd, launched, variant, lanes
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[_Link], tuple[Any, int, int, bool]]:
+        assert isinstance(self.fd, int)  # pickled by the pool that made it, in the scenario's process
         return _Link, (reduction.DupFd(self.fd), self.launched, self.variant, self.lanes)
 
     def pipe(self) -> int:
         return self.fd if isinstance(self.fd, int) else self.fd.detach()
 
 
-class _Reporting:
+class _Reporting(_ProcessBase):
     """A ``multiprocessing`` Process that attaches itself to concviz as it begins to run, and says goodbye."""
 
     _concviz_lanes = False
+    _concviz: _Link
 
     def start(self) -> None:
-        self._concviz = _Link(probe.pipe(), probe.now(), probe.current_variant(), self._concviz_lanes)
+        fd = probe.pipe()
+        assert fd is not None  # context() makes a reporting context only while concviz watches
+        self._concviz = _Link(fd, probe.now(), probe.current_variant(), self._concviz_lanes)
         probe.flush()  # what the scenario recorded so far (its locks' names) reaches concviz before the worker's
         super().start()
 
@@ -79,24 +98,25 @@ class _Reporting:
             probe.detach_worker()
 
 
-def _reporting_context(base_context, base_process):
+def _reporting_context(base_context: type[_mp.BaseContext],
+                       base_process: type[BaseProcess]) -> Callable[[bool], _mp.BaseContext]:
     """A context of ``base_context``'s start method whose processes are ``base_process`` made reporting."""
     process_class = type(base_process.__name__, (_Reporting, base_process), {"__module__": __name__})
     globals()[process_class.__name__] = process_class  # spawn pickles the process: its class must be importable
 
-    class Reporting(base_context):
+    class Reporting(base_context):  # type: ignore[valid-type, misc]  # a class made for each start method
         def __init__(self, lanes: bool) -> None:
             self._lanes = lanes
 
-        def Process(self, *args, **kwargs):  # noqa: N802 - the name multiprocessing's contexts give it
-            process = process_class(*args, **kwargs)
+        def Process(self, *args: Any, **kwargs: Any) -> BaseProcess:  # noqa: N802 - multiprocessing's name
+            process: _Reporting = process_class(*args, **kwargs)
             process._concviz_lanes = self._lanes
             return process
 
     return Reporting
 
 
-_CONTEXTS = {}
+_CONTEXTS: dict[str, Callable[[bool], _mp.BaseContext]] = {}
 if sys.platform != "win32":
     _CONTEXTS["fork"] = _reporting_context(_mp.ForkContext, _mp.ForkProcess)
     _CONTEXTS["forkserver"] = _reporting_context(_mp.ForkServerContext, _mp.ForkServerProcess)

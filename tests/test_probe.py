@@ -531,6 +531,7 @@ def test_without_a_watcher_the_context_is_multiprocessings_own():
 
 ASYNC_SCRIPT = """
     import asyncio
+    from scenarios import probe_asyncio
 
     async def sleeper(n):
         await asyncio.sleep(0.001)
@@ -543,7 +544,7 @@ ASYNC_SCRIPT = """
         return await asyncio.create_task(sleeper(n + 1))
 
     async def main():
-        probe.trace_tasks()
+        probe_asyncio.trace_tasks()
         results = await asyncio.gather(sleeper(1), spin(2), waiter(3))
         print(results[0], results[2])
         asyncio.get_running_loop().set_task_factory(None)  # as the scenarios do: no lanes for asyncio's clean-up
@@ -577,10 +578,11 @@ def test_trace_tasks_lanes_are_the_scenarios_tasks_only():
 def test_trace_tasks_lanes_build_a_model():
     run = run_probe("""
         import asyncio
+        from scenarios import probe_asyncio
         async def sleeper(n):
             await asyncio.sleep(0.001)
         async def main():
-            probe.trace_tasks()
+            probe_asyncio.trace_tasks()
             await asyncio.gather(*(sleeper(i) for i in range(3)))
             asyncio.get_running_loop().set_task_factory(None)
         asyncio.run(main())

@@ -27,6 +27,7 @@ from tui import tracefile
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
 from tui.pacing import BUSY_FRAME_S, CoreUse
+from tui.runs import compares
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
 from tui.widgets.handled import HandledPanel
@@ -450,8 +451,6 @@ class RunScreen(Screen):
         """The form's answer: None (cancelled) or a ParamsChoice to run with."""
         if choice is None:
             return
-        from tui.screens.compare import compares
-
         if self.replaying or compares(self.scenario_name, choice.params) != compares(self.scenario_name, self.params):
             self.stop_run("run again")  # a replay, or a run that becomes (or stops being) a comparison
             self.app.start_run(self.scenario_name, choice.params, choice.seed)  # the app picks the screen
