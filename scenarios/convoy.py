@@ -23,8 +23,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="The convoy effect: an I/O thread behind CPU threads",
     guide="Beyond the guide - the convoy effect",
-    watch=("the responder's latency climbs as CPU threads join: on a GIL build, after each wait it queues for the "
-           "interpreter"),
+    watch="with a GIL, the responder's latency climbs as CPU threads join: after each wait it queues for the GIL",
     lesson="Threads -> I/O overlap, until CPU work shares the process",
     params=(
         Param("cpu_threads", 2, "CPU-bound threads beside the responder (stages 0 to this)", min=0, max=8),

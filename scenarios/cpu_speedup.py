@@ -26,8 +26,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Speedup: serial, threads, processes",
     guide="Exercise 3 - Process Parallelism",
-    watch=("threads take turns on one core on a GIL build, each lane mostly waiting for the GIL; processes fill "
-           "every core"),
+    watch="with a GIL, threads take turns on one core; processes fill every core",
     lesson="Processes -> CPU parallelism",
     params=(
         Param("n", 1_000_000, "heavy(n): square roots summed per work item", min=1, max=50_000_000),
