@@ -10,7 +10,8 @@ import pytest
 from conftest import TraceBuilder
 from tui import tracefile
 from tui.dense import Density
-from tui.model import LANE_OVERLAYS, Trace, _dither
+from tui.model import LANE_OVERLAYS, Trace
+from tui.model.cells import cell_states
 
 TRACES = Path(__file__).parent / "traces"
 
@@ -26,7 +27,7 @@ def expected(trace: Trace, lanes, t0: float, t1: float, n: int, now: float) -> t
                 for state, seconds in cell.items():
                     column[state] = column.get(state, 0.0) + seconds
         marks = [a or b for a, b in zip(marks, trace.cells(lane, t0, t1, n, now)[1])]
-    return _dither(total), marks
+    return cell_states(total), marks
 
 
 def check_rows(trace: Trace, density: Density, lanes, windows, now: float) -> None:

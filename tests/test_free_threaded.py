@@ -28,6 +28,7 @@ from tui.model import Sample, Trace
 from tui.screens.help import HelpScreen, colour_table, topic
 from tui.screens.home import HomeScreen, build_note, scenario_options
 from tui.screens.takeaways import PROCESSES_MEANING, PROCESSES_MEANING_NO_GIL, takeaways
+from tui.summary import summarize
 from tui.widgets.legend import StateLegend, legend_text
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.status import StatusLine
@@ -175,11 +176,11 @@ async def test_the_status_line_says_an_import_turned_the_gil_on(size, shown):
 
 def test_the_json_names_the_build_and_whether_the_gil_was_on():
     for python in (FREE, REENABLED):
-        summary = as_built("cpu-speedup", python).summary()
+        summary = summarize(as_built("cpu-speedup", python))
         assert summary["python"]["free_threaded_build"] is True
         assert summary["python"]["gil"] == python["gil"]
         json.dumps(summary)
-    summary = tracefile.load(TRACES / "cpu-speedup.cvz").summary()
+    summary = summarize(tracefile.load(TRACES / "cpu-speedup.cvz"))
     assert (summary["python"]["free_threaded_build"], summary["python"]["gil"]) == (False, "enabled")
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from scenarios import catalog
 from tui.session import Session, run_headless
+from tui.summary import summarize
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +124,7 @@ def test_an_exception_in_the_scenario_is_reported_with_where_it_happened():
     assert "Traceback" in trace.error["traceback"]
     assert trace.exit["status"] == 1
     assert trace.exit["reason"] == "the scenario raised an exception"
-    assert trace.summary()["error"]["type"] == "ValueError"
+    assert summarize(trace)["error"]["type"] == "ValueError"
 
 
 def test_a_child_killed_from_outside_says_how_it_died():

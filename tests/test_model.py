@@ -10,6 +10,7 @@ import pytest
 from conftest import TraceBuilder, ns
 from scenarios import wire
 from tui.model import Sample, Trace
+from tui.summary import summarize
 
 GIL_ON = {"python": {"version": "3.11.7", "gil": "enabled"}}
 GIL_OFF = {"python": {"version": "3.13.0", "gil": "disabled"}}
@@ -425,7 +426,7 @@ def test_counter_values_arriving_late_from_another_process_keep_time_order(build
     assert trace.counter("done", 0.25) == 2
     assert trace.counter("done", 0.35) == 3
     assert trace.counter("done") == 3
-    assert trace.summary()["counters"] == {"done": 3}
+    assert summarize(trace)["counters"] == {"done": 3}
 
 
 # ------------------------------------------------------------------------------------------------- samples
@@ -525,7 +526,7 @@ def summary_trace() -> Trace:
 
 
 def test_summary_has_the_json_contract():
-    summary = summary_trace().summary()
+    summary = summarize(summary_trace())
     json.dumps(summary)  # JSON-able as is
     assert summary["scenario"] == "threads-download"
     assert summary["params"] == {"tasks": 4}
@@ -555,7 +556,7 @@ def test_summary_has_the_json_contract():
 
 def test_summary_of_an_open_lane_has_no_end(build):
     build.hello().task(1, "still running", 0.0).state(1, "io", 0.0).count("n", 1, 0.5)
-    summary = build.trace({"scenario": "none"}).summary()
+    summary = summarize(build.trace({"scenario": "none"}))
     (task,) = summary["tasks"]
     assert task["end_s"] is None and task["states"] == {"io": approx(0.5)}
     assert summary["locks"] == [] and summary["cores"]["busy_pct_mean"] == []
@@ -566,7 +567,8 @@ def test_lane_states_kept_totals_answer_like_a_fresh_count_forwards_and_back():
     answer exactly what counting the whole lane again would."""
     from pathlib import Path
 
-    from tui import model, tracefile
+    from tui import tracefile
+    from tui.model import lanes
 
     traces = Path(__file__).parent / "traces"
     for name in ("threads-download", "mixed-loop", "cpu-speedup"):
@@ -574,7 +576,7 @@ def test_lane_states_kept_totals_answer_like_a_fresh_count_forwards_and_back():
         moments = [trace.duration * i / 37 for i in range(38)]
         for now in moments + moments[::-3] + moments:  # forwards, jumping back, forwards again
             for lane in trace.ordered_lanes(now):
-                fresh = model._with_folded(lane, model._state_times(lane, lane.start, now, now), now)
+                fresh = lanes.with_folded(lane, lanes.state_times(lane, lane.start, now, now), now)
                 kept = trace.lane_states(lane, now)
                 assert kept.keys() == fresh.keys(), (name, lane.name, now)
                 for state, seconds in fresh.items():
@@ -673,7 +675,7 @@ def test_records_fed_in_pieces_give_the_model_fed_at_once(build):
     pieces = Trace()
     for i in range(0, len(build.records), 37):
         pieces.apply(build.records[i : i + 37])
-    assert pieces.summary() == whole.summary() and pieces.events == whole.events and pieces.last == whole.last
+    assert summarize(pieces) == summarize(whole) and pieces.events == whole.events and pieces.last == whole.last
     for mine, theirs in zip(pieces.ordered_lanes(), whole.ordered_lanes()):
         assert mine.segments == theirs.segments and mine.overlays == theirs.overlays and mine.marks == theirs.marks
 

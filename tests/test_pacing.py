@@ -70,7 +70,7 @@ def test_a_log_started_afresh_or_another_trace_is_read_whole():
     b.hello(cores=1).task(1, "worker", 0.0).state(1, "cpu", 0.0)
     trace, use = b.trace(GIL_ON), CoreUse()
     assert use.parallel(trace) == 1
-    trace.touch_epoch += 1  # what touched_since does when it starts its log afresh
+    trace.changes.epoch += 1  # what touched_since does when it starts its log afresh
     assert use.parallel(trace) == 1
     other = TraceBuilder()
     other.hello(cores=1).task(1, "worker", 0.0).state(1, "io", 0.0)

@@ -150,7 +150,7 @@ def test_notices_say_a_file_was_cut_short_and_what_was_aggregated():
     trace = fixtures.threads_download()
     assert notices(trace, trace.duration) == []
     trace.meta["notice"] = "the file ends early"
-    trace.folded_spans = 1234
+    trace.lock_book.folded_spans = 1234
     found = dict(notices(trace, trace.duration))
     assert found["file cut short"] == "the file ends early"
     assert "1,234 older lock spans" in found["aggregated under load"]

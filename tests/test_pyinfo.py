@@ -18,6 +18,7 @@ import pytest
 from scenarios import catalog, pyinfo
 from tui.interpreter import describe
 from tui.session import run_headless
+from tui.summary import summarize
 
 REAL_CONFIG_VAR = sysconfig.get_config_var
 
@@ -127,7 +128,7 @@ def speedup_run():
 def test_a_child_with_the_gil_off_reports_it_and_no_thread_waits_for_it(fake_child):
     fake_child("off")
     trace = speedup_run()
-    summary = trace.summary()
+    summary = summarize(trace)
     assert summary["python"]["free_threaded_build"] is True and summary["python"]["gil"] == "disabled"
     assert not trace.gil_enabled
     assert all("gil_wait" not in trace.lane_states(lane) for lane in trace.lanes.values())
@@ -140,10 +141,10 @@ def test_a_child_with_the_gil_off_reports_it_and_no_thread_waits_for_it(fake_chi
 def test_a_child_whose_imports_turned_the_gil_on_says_so(fake_child):
     fake_child("import")
     trace = speedup_run()
-    python = trace.summary()["python"]
+    python = summarize(trace)["python"]
     assert python["free_threaded_build"] is True and python["gil"] == "enabled" and trace.gil_enabled
     assert describe(python).endswith("free-threaded, GIL on (turned on by an import)")
-    assert any("free-threaded build, but the GIL was on" in line for line in trace.summary()["explanation"])
+    assert any("free-threaded build, but the GIL was on" in line for line in summarize(trace)["explanation"])
 
 
 @pytest.mark.e2e
@@ -158,7 +159,7 @@ def test_the_real_detection_matches_this_interpreter():
     """On a free-threaded build (where one is present) this is the real thing: no fake anywhere."""
     scenario = catalog.get("async-dashboard")
     trace = run_headless(scenario, scenario.resolve({"min_s": 0.0, "max_s": 0.01}), 1, time_limit_s=60)
-    python = trace.summary()["python"]
+    python = summarize(trace)["python"]
     assert python["free_threaded_build"] is bool(REAL_CONFIG_VAR("Py_GIL_DISABLED"))
     short = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if python["free_threaded_build"]:  # off, unless something it imported turned it on: either is reported as such

@@ -25,6 +25,7 @@ from tui.lessons import convoy as convoy_lesson
 from tui.lessons import cpu_speedup as speedup_lesson
 from tui.model import Trace
 from tui.session import run_headless
+from tui.summary import summarize
 
 CONCVIZ = os.path.join(os.path.dirname(sys.executable), "concviz")  # the one installed beside this Python
 URLS = 30
@@ -73,7 +74,7 @@ def speedup(request) -> Trace:
 
 @pytest.mark.e2e
 def test_speedup_runs_serial_threads_and_processes_in_one_child(speedup):
-    summary = speedup.summary()
+    summary = summarize(speedup)
     assert list(summary["variants"])[:3] == ["serial", "threads", "processes"]
     assert "variants" not in summary["metrics"]
     for name in ("serial", "threads", "processes"):
@@ -94,7 +95,7 @@ def test_speedup_runs_serial_threads_and_processes_in_one_child(speedup):
 def test_speedup_threads_share_one_core_and_wait_for_the_gil(speedup):
     if not speedup.gil_enabled:
         pytest.skip("a free-threaded build has no GIL to wait for")
-    threads = speedup.summary()["variants"]["threads"]
+    threads = summarize(speedup)["variants"]["threads"]
     assert threads["cores_used"] < 1.5  # the GIL: one thread runs Python at a time, however fast the machine
     lanes = [lane for lane in speedup.ordered_lanes(variant="threads") if lane.kind == "thread"]
     assert len(lanes) == 4
@@ -115,7 +116,7 @@ def test_speedup_process_items_run_in_worker_processes_after_a_measured_startup(
     assert all("gil_wait" not in speedup.lane_states(lane) for lane in items)  # a process has no GIL rival
     startup = [lane for lane in lanes if speedup.lane_states(lane).get("startup", 0) > 0]
     assert len(startup) == 1 and startup[0].pid == speedup.root_pid
-    figures = speedup.summary()["variants"]["processes"]
+    figures = summarize(speedup)["variants"]["processes"]
     assert figures["startup_s"] > 0 and figures["processes"] >= 1
     assert figures["startup_s"] == pytest.approx(startup[0].end - startup[0].start, abs=1e-3)
     assert speedup.info["start_method"] == speedup.meta["params"]["start"]
@@ -146,7 +147,7 @@ def test_speedup_interpreters_each_measured_inside_itself(speedup):
         assert lane.kind == "interpreter" and lane.end is not None  # it closed with the pool
         ran_items = any(item.parent == key for item in items)
         assert ("cpu" in {seg.state for seg in lane.segments}) == ran_items  # running while it ran an item
-    figures = speedup.summary()["variants"]["interpreters"]
+    figures = summarize(speedup)["variants"]["interpreters"]
     assert figures["finished"] and figures["speedup"] > 0 and figures["lanes"] == 4
 
 
@@ -208,7 +209,7 @@ def fetched() -> Trace:
 
 @pytest.mark.e2e
 def test_fetch_compare_runs_every_model_against_a_real_server(fetched):
-    summary = fetched.summary()
+    summary = summarize(fetched)
     assert list(summary["variants"]) == ["asyncio", "threads", "pool"]
     for name, v in summary["variants"].items():
         assert v["measured_by"] == "client"
@@ -226,7 +227,7 @@ def test_fetch_compare_runs_every_model_against_a_real_server(fetched):
 
 @pytest.mark.e2e
 def test_fetch_asyncio_needs_no_thread_per_url_and_threads_do(fetched):
-    v = fetched.summary()["variants"]
+    v = summarize(fetched)["variants"]
     before = fetched.info["threads_before"]
     assert v["asyncio"]["peak_threads"] <= before + 1 < URLS  # one loop on the thread that was already there
     assert v["asyncio"]["in_flight_max"] > 1
@@ -254,7 +255,7 @@ def test_fetch_partial_trace(fetched):
 @pytest.mark.e2e
 def test_fetch_single_model_reports_top_level_figures():
     trace = run("async-fetch", model="asyncio", urls=12, min_ms=20, max_ms=60)
-    summary = trace.summary()
+    summary = summarize(trace)
     assert "variants" not in summary and not trace.variants
     m = summary["metrics"]
     for key in ("wall_s", "peak_threads", "peak_rss_mb", "ctx_switches", "in_flight_max"):
@@ -312,7 +313,7 @@ def convoy() -> Trace:
 
 @pytest.mark.e2e
 def test_convoy_measures_the_responder_alone_then_beside_cpu_threads(convoy):
-    summary = convoy.summary()
+    summary = summarize(convoy)
     assert list(summary["variants"]) == ["0 CPU threads", "1 CPU thread"]
     for name, stage in summary["variants"].items():
         assert stage["finished"] and stage["requests"] == 30

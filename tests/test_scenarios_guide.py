@@ -22,6 +22,7 @@ from scenarios.workers import default_start_method
 from tui import lessons
 from tui.model import Trace
 from tui.session import run_headless
+from tui.summary import summarize
 
 CONCVIZ = os.path.join(os.path.dirname(sys.executable), "concviz")  # the one installed beside this Python
 SEED = 1
@@ -256,7 +257,7 @@ def test_processes_name_their_start_method(processes):
     method = processes.meta["params"]["start"]
     assert processes.info["start_method"] == method
     assert processes.info["default_start_method"] == default_start_method()
-    assert processes.summary()["start_method"] == {"used": method, "default": default_start_method()}
+    assert summarize(processes)["start_method"] == {"used": method, "default": default_start_method()}
     startup = [processes.lane_states(lane).get("startup", 0.0) for lane in processes.ordered_lanes()
                if lane.name.startswith("worker ")]
     assert all(s > 0 for s in startup)  # from the pool's launch of each worker to the worker running

@@ -12,6 +12,7 @@ import pytest
 
 from scenarios import catalog, seeding
 from tui.session import run_headless
+from tui.summary import summarize
 
 pytestmark = pytest.mark.e2e
 
@@ -135,7 +136,7 @@ def test_parameters_reach_the_child():
 
 
 def test_summary_of_the_real_run(trace):
-    summary = trace.summary()
+    summary = summarize(trace)
     json.dumps(summary)
     assert summary["scenario"] == "threads-download"
     assert summary["seed"] == SEED

@@ -19,6 +19,7 @@ from scenarios.catalog import get
 from tests.conftest import ns
 from tui import tracefile
 from tui.session import Batch, run_headless
+from tui.summary import summarize
 from tui.tracefile import TraceFileError
 
 TRACES = Path(__file__).parent / "traces"
@@ -114,7 +115,7 @@ def test_a_recorded_run_loads_as_the_live_model(tmp_path):
 
     loaded = tracefile.load(path)
 
-    assert loaded.summary() == live.summary()
+    assert summarize(loaded) == summarize(live)
     assert len(loaded.lanes) == SMALL_RUN["tasks"] and loaded.lock_stats()[0].acquisitions == SMALL_RUN["tasks"]
     assert shape(loaded) == shape(live)
     assert loaded.samples == live.samples and loaded.samples
@@ -133,13 +134,13 @@ def test_checked_in_traces_load_whole_and_stay_small(path):
     assert "truncated" not in trace.meta
     assert path.stat().st_size < 64 * 1024
     again = tracefile.loads(rerecord(path.read_bytes(), chunk_bytes=300))
-    assert again.summary() == trace.summary() and shape(again) == shape(trace)
+    assert summarize(again) == summarize(trace) and shape(again) == shape(trace)
 
 
 def test_rerecording_gives_the_same_model_whatever_the_chunking(small_file):
     original = tracefile.load(TRACES / "threads-download.cvz")
     again = tracefile.loads(small_file)
-    assert again.summary() == original.summary() and shape(again) == shape(original)
+    assert summarize(again) == summarize(original) and shape(again) == shape(original)
     _, batches, truncated = tracefile.read_batches(small_file)
     assert not truncated and len(batches) > 5 and chunk_count(small_file) > 5
 
@@ -176,7 +177,7 @@ def test_a_file_cut_at_any_byte_loads_a_prefix_or_is_refused(small_file):
             continue
         assert trace.meta["truncated"] is True and "ends early" in trace.meta["notice"]
         loaded_events.append(trace.events)
-        assert trace.summary()  # a prefix is a whole model
+        assert summarize(trace)  # a prefix is a whole model
     assert len(loaded_events) > len(small_file) // 2
     assert loaded_events == sorted(loaded_events) and loaded_events[-1] <= whole.events
 
@@ -188,7 +189,7 @@ def test_cut_inside_the_header_or_first_chunk_is_refused_as_truncated(small_file
 
 
 def test_every_flipped_byte_is_refused_or_reads_as_cut_short(small_file):
-    whole = tracefile.loads(small_file).summary()
+    whole = summarize(tracefile.loads(small_file))
     for i in range(len(small_file)):
         damaged = bytearray(small_file)
         damaged[i] ^= 0xFF
@@ -197,7 +198,7 @@ def test_every_flipped_byte_is_refused_or_reads_as_cut_short(small_file):
         except TraceFileError:
             continue
         # only a chunk length made larger can pass: the file then looks cut short there, and says so
-        assert trace.meta.get("truncated") or trace.summary() == whole, i
+        assert trace.meta.get("truncated") or summarize(trace) == whole, i
 
 
 def test_foreign_files_are_refused_with_a_hint():
@@ -321,7 +322,7 @@ def test_mutated_files_load_or_are_refused_cleanly(small_file, data):
         trace = tracefile.loads(bytes(damaged))
     except TraceFileError:
         return
-    trace.summary()
+    summarize(trace)
 
 
 _u8, _u16, _u32 = st.integers(0, 255), st.integers(0, 2**16 - 1), st.integers(0, 2**32 - 1)
@@ -347,7 +348,7 @@ def test_any_well_formed_file_gives_a_model_that_answers(records, samples):
         trace = tracefile.loads(data)
     except TraceFileError:
         return
-    json.dumps(trace.summary())
+    json.dumps(summarize(trace))
     from tui.export import chrome_trace
 
     json.dumps(chrome_trace(trace), allow_nan=False)

@@ -135,7 +135,9 @@ def _allowed(p) -> str:
 
 
 def cmd_headless(args) -> int:
+    from tui.runs import Runs
     from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
+    from tui.summary import summarize
 
     scenario, params, limit, pythons = resolve_run(args)
     if len(pythons) > 1:
@@ -143,7 +145,7 @@ def cmd_headless(args) -> int:
     else:
         trace = run_headless(scenario, params, args.seed, time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
                              python=pythons[0] if pythons else None)
-    summary = trace.summary()
+    summary = trace.summary() if isinstance(trace, Runs) else summarize(trace)
     if args.json:
         print(json.dumps(summary))
     else:

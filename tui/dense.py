@@ -1,13 +1,14 @@
 """Dense rows: many lanes drawn in one row of the timeline, kept up to date by what changed. No Textual here.
 
 A dense row shows in each cell the state its lanes spent the most time in during that cell (task-seconds: a cell
-of ten lanes, seven of them waiting on I/O all along, is drawn ``io``). That is the rule of one lane's cells
-(``Trace.cells``) summed over the row's lanes; a cpu stretch's parts share consecutive cells in proportion, as
-there.
+of ten lanes, seven of them waiting on I/O all along, is drawn ``io``). That is the cell rule of one lane
+(tui/model/cells.py) summed over the row's lanes: what each lane adds are the rule's pieces (``stretch_pieces``,
+``span_piece``, ``bucket_pieces``), and the summed cells are drawn as one lane's are (``cell_states``,
+``lock_marks``).
 
-For each state a row keeps how many of its lanes are in that state as a step function of time: up by one where a
-lane's stretch of the state begins, down where it ends (a stretch still open has no end yet: a question stops at
-``now``). A cell's time in a state is the area under that function over the cell. So
+For each state a row keeps how many of its lanes are in that state as a step function of time (each piece's
+weight): up where a lane's piece of the state begins, down where it ends (a piece still open has no end yet: a
+question stops at ``now``). A cell's time in a state is the area under that function over the cell. So
 
 - a record changes a few steps of one row, and a frame recomputes only the cells after the earliest change:
   drawing costs what changed and what is visible, not how many lanes or events the run has;
@@ -24,7 +25,8 @@ import bisect
 import itertools
 import math
 
-from tui.model import _OVERLAY_WEIGHT, BASE_STATES, FOLD_S, Lane, Trace, _dither, _shares
+from tui.model import BASE_STATES, Lane, Trace
+from tui.model.cells import bucket_pieces, cell_states, lock_marks, span_piece, stretch_pieces
 
 _TINY = 1e-9  # task-seconds below this are rounding, not time spent
 _RANK = {s: i for i, s in enumerate((*BASE_STATES, "done"))}
@@ -133,8 +135,9 @@ class DenseRow:
         return max(levels, key=lambda s: (levels[s], -_RANK.get(s, 99)))
 
     def cells(self, t0: float, t1: float, n: int, now: float) -> tuple[list, list]:
-        """As ``Trace.cells`` for one lane: each cell's state (None: no lane alive in it) and whether a lock was
-        taken in it. Only cells from the earliest change on (a new step, or ``now`` having moved) are recomputed."""
+        """As ``cells`` for one lane (tui/model/cells.py): each cell's state (None: no lane alive in it) and whether
+        a lock was taken in it. Only cells from the earliest change on (a new step, or ``now`` having moved) are
+        recomputed."""
         changed = min((steps.settle() for steps in self.steps.values()), default=math.inf)
         window = (t0, t1, n)
         cache = self._cache
@@ -161,8 +164,8 @@ class DenseRow:
                     else:
                         column[state] = v
         times.extend(columns)
-        states.extend(_dither(columns, carries[-1] if carries else None, carries))
-        marks = self._marks_in(t0, t1, n, now, width)
+        states.extend(cell_states(columns, carries[-1] if carries else None, carries))
+        marks = lock_marks(self.marks, t0, t1, n, now)
         if cache is None or states != cache[4] or marks != cache[5]:
             self.version += 1
         else:
@@ -170,13 +173,6 @@ class DenseRow:
         self._cache = (window, now, times, carries, states, marks)
         self._marks_new = False
         return states, marks
-
-    def _marks_in(self, t0: float, t1: float, n: int, now: float, width: float) -> list[bool]:
-        marked = [False] * n
-        ms = self.marks
-        for m in ms[bisect.bisect_left(ms, t0):bisect.bisect_left(ms, min(t1, now))]:
-            marked[min(int((m - t0) / width), n - 1)] = True
-        return marked
 
 
 class _Ink:
@@ -208,7 +204,7 @@ class Density:
         self.rows: list[DenseRow] = []
         self._lanes: list[Lane] = []  # the lanes held, in order
         self._ink: dict[tuple, _Ink] = {}
-        self._read = (0, 0)  # where this view is in trace.touched
+        self._read = (0, 0)  # where this view is in the trace's log of changed lanes (touched_since)
 
     def sync(self, lanes: list[Lane]) -> bool:
         """Take in the lanes given (the view's lanes, in order) and what records changed since the last call.
@@ -236,10 +232,6 @@ class Density:
         return True
 
 
-def _seg_pieces(seg) -> list[tuple]:
-    return [(state, seg.t0, seg.t1, share) for state, share in _shares(seg)]
-
-
 def _take(lane: Lane, ink: _Ink) -> None:
     """Bring what ``ink``'s row holds of ``lane`` up to the lane as it is now."""
     row = ink.row
@@ -248,8 +240,8 @@ def _take(lane: Lane, ink: _Ink) -> None:
     if ink.segments < n or ink.tail:  # new segments, or the one held open ended or its cpu split moved on
         open_last = segments[-1].t1 is None
         closed = n - 1 if open_last else n
-        fresh = [piece for seg in segments[ink.segments:closed] for piece in _seg_pieces(seg)]
-        tail = _seg_pieces(segments[-1]) if open_last else []
+        fresh = [piece for seg in segments[ink.segments:closed] for piece in stretch_pieces(seg)]
+        tail = stretch_pieces(segments[-1]) if open_last else []
         _swap(row, ink.tail, fresh + tail)
         ink.segments, ink.tail = closed, tail
     if lane.overlays or ink.spans or lane.folded:
@@ -294,11 +286,11 @@ def _take_spans(lane: Lane, ink: _Ink, row: DenseRow) -> None:
     for j in range(ink.open_from, len(held)):  # spans that were open when last held (closed ones never change)
         span, piece = held[j]
         if span[1] != piece[2]:
-            fresh = (span[2], span[0], span[1], _OVERLAY_WEIGHT)
+            fresh = span_piece(span)
             _swap(row, [piece], [fresh])
             held[j] = (span, fresh)
     for span in spans[len(held):]:
-        piece = (span[2], span[0], span[1], _OVERLAY_WEIGHT)
+        piece = span_piece(span)
         row.add(*piece)
         held.append((span, piece))
     ink.open_from = next((j for j in range(ink.open_from, len(held)) if held[j][1][2] is None), len(held))
@@ -309,9 +301,7 @@ def _take_folded(lane: Lane, ink: _Ink, row: DenseRow) -> None:
         old = ink.folded.get(b, (0.0, 0.0))
         if old == (waited, holding):
             continue
-        start, stop = b * FOLD_S, (b + 1) * FOLD_S
-        if waited != old[0]:
-            row.add("lock_wait", start, stop, (waited - old[0]) / FOLD_S)
-        if holding != old[1]:
-            row.add("lock_hold", start, stop, (holding - old[1]) / FOLD_S)
+        for piece in bucket_pieces(b, waited - old[0], holding - old[1]):
+            if piece[3]:  # what changed in the bucket
+                row.add(*piece)
         ink.folded[b] = (waited, holding)

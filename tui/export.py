@@ -29,8 +29,9 @@ from __future__ import annotations
 import json
 
 from tui import __version__
-from tui import model
-from tui.model import Trace
+from tui.model import FOLD_S, Trace
+from tui.model.cells import stretch_state
+from tui.model.lanes import alive_until, ends_by, span_start
 from tui.runs import Runs
 from tui.tracefile import write_atomic
 
@@ -102,7 +103,7 @@ def _runs_trace(runs: Runs) -> dict:
     }
 
 
-FOLD_MS = round(getattr(model, "FOLD_S", 0.05) * 1000)
+FOLD_MS = round(FOLD_S * 1000)
 
 
 def _us(seconds: float) -> float:
@@ -162,23 +163,20 @@ class _Exporter:
 
     def _lane(self, lane) -> None:
         tid = self._thread(lane.pid, lane.name)
-        end = min(lane.end if lane.end is not None else self.end, self.end)
+        end = alive_until(lane, self.end)
         for seg in lane.segments:
-            t1 = min(seg.t1 if seg.t1 is not None else end, end)
+            t1 = ends_by(seg.t1, end)
             if seg.state == "done" or t1 < seg.t0:
                 continue
-            name, args = seg.state, None
-            if seg.split:
-                name = max(seg.split, key=seg.split.get)
-                args = {f"{part}_s": round(s, 9) for part, s in seg.split.items()}
-            self._slice(lane.pid, tid, name, seg.t0, t1, "state", args)
+            args = {f"{part}_s": round(s, 9) for part, s in seg.split.items()} if seg.split else None
+            self._slice(lane.pid, tid, stretch_state(seg), seg.t0, t1, "state", args)
         self._locks(lane, end)
 
     def _locks(self, lane, end: float) -> None:
         """The lane's lock waits and holds, on as few extra tracks as keep them from overlapping."""
         tracks: list[tuple[int, float]] = []  # (tid, where its last event ends)
-        for t0, t1, state, lock in sorted(lane.overlays, key=lambda o: o[0]):
-            t1 = min(t1 if t1 is not None else end, end)
+        for t0, t1, state, lock in sorted(lane.overlays, key=span_start):
+            t1 = ends_by(t1, end)
             if t1 < t0:
                 continue
             free = next((i for i, (_, until) in enumerate(tracks) if _us(until) <= _us(t0)), None)

@@ -31,7 +31,7 @@ class CoreUse:
 
     def __init__(self) -> None:
         self.trace: Trace | None = None
-        self._read = (0, 0)  # (index, epoch) of this reader in trace.touched
+        self._read = (0, 0)  # (index, epoch) of this reader in the trace's log of changed lanes
         self._computing: dict[int, set[tuple]] = {}  # pid -> its lanes (keys) in a cpu stretch
 
     def parallel(self, trace: Trace) -> int:

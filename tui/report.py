@@ -28,8 +28,8 @@ COMPARED = {
 
 
 def render(summary: dict) -> Group:
-    """Tasks, locks, cores and the run's explanation, from ``Trace.summary()``; an interpreters comparison
-    (``Runs.summary()``): each run so, then the models side by side and what differs."""
+    """Tasks, locks, cores and the run's explanation, from ``tui.summary.summarize(trace)``; an interpreters
+    comparison (``Runs.summary()``): each run so, then the models side by side and what differs."""
     if "runs" in summary:
         return render_runs(summary)
     title = f"{summary['scenario']}  {fmt_s(summary['wall_s'])}  {describe(summary.get('python', {}))}"

@@ -141,6 +141,7 @@ class Runs:
         """Every run as one JSON-able object (``concviz run NAME --python A --python B --headless --json``): each
         run's own summary under ``runs``, and the models' figures set side by side (tui.lessons.interpreters)."""
         from tui.lessons import interpreters
+        from tui.summary import summarize
 
         now = self.duration
         figures = interpreters.metrics(self, now)
@@ -152,7 +153,7 @@ class Runs:
             "machine": self.meta.get("machine", {}),
             "interpreters": [{"label": label, **trace.python} for label, trace in zip(labels, self.traces)],
             "wall_s": round(now, 6),
-            "runs": [{"label": label, **trace.summary()} for label, trace in zip(labels, self.traces)],
+            "runs": [{"label": label, **summarize(trace)} for label, trace in zip(labels, self.traces)],
             "models": figures["models"],
             "explanation": interpreters.explain(self, now),
             "exit": self.exit,

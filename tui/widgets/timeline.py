@@ -3,7 +3,9 @@
 One widget draws every lane with Textual's Line API (``render_line`` returns a cached Strip per row), so a run with
 hundreds of tasks costs one widget, and only the rows on screen are drawn. Row 0 is the time axis and stays put;
 the lanes scroll under it. In dense mode several tasks share a row, which shows in each cell the state its tasks
-spent most of that cell's time in (tui/dense.py keeps those rows up to date by what changed).
+spent most of that cell's time in (tui/dense.py keeps those rows up to date by what changed). What a cell shows
+is the cell rule's (tui/model/cells.py: ``LaneCells`` keeps a lane's cells up to date frame after frame); this
+module only colours them.
 
 Other screens reuse it: ``show(trace, now, window=(t0, t1), variant=...)`` draws one variant of a comparison on a
 time axis shared with its neighbours.
@@ -11,8 +13,6 @@ time axis shared with its neighbours.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 
 from rich.segment import Segment
@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from tui.dense import Density
 from tui.model import Lane, Trace
+from tui.model.cells import LaneCells
 from tui.widgets.palette import STATE_COLOURS, STATE_LABELS, state_style
 
 WINDOW_S = 20.0  # a run longer than this scrolls: the last WINDOW_S seconds are shown
@@ -319,130 +320,9 @@ class Timeline(ScrollView, can_focus=True):
 
     def _lane_cells(self, lane: Lane, t0: float, t1: float, n: int) -> LaneCells:
         cells = self._cells.get(lane.key)
-        if cells is None or not cells.update(self.trace, lane, t0, t1, n, self.now):
-            cells = self._cells[lane.key] = LaneCells(self.trace, lane, t0, t1, n, self.now)
+        if cells is None or not cells.update(lane, t0, t1, n, self.now):
+            cells = self._cells[lane.key] = LaneCells(lane, t0, t1, n, self.now)
         return cells
-
-
-class LaneCells:
-    """One lane's cells (``Trace.cells``) for a window, kept up to date as ``now`` moves on.
-
-    Between two frames a live lane usually only goes on in the state it is in: the cells up to the one where that
-    state began stay exactly as they were, and every cell after it holds that state alone, so it is drawn in it (a
-    cell holding one state shows it, whatever the cells before it held). Those cells are filled in without asking
-    the model again. Anything else (a new state, a lock span, a mark, a cpu stretch split by the scheduler's
-    counters, another window) asks the model for the whole lane again. A lane that ended does not change at all.
-    ``version`` counts changes; ``lo``..``hi`` are the cells the last change touched."""
-
-    __slots__ = ("cells", "serial", "version", "lo", "hi", "_key", "_open", "_now", "_last")
-    _serials = itertools.count()
-
-    def __init__(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
-        self.serial = next(self._serials)  # with ``version``: these very cells (an id() may be reused)
-        self.version, self.lo, self.hi = 0, 0, n
-        self._compute(trace, lane, t0, t1, n, now)
-
-    def _compute(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
-        self.cells = trace.cells(lane, t0, t1, n, now)
-        self._key = _lane_key(lane, t0, t1, n, now)
-        self._open = _open_stretch(lane, self._key)
-        self._now = now
-        self._last = self._open and _stretch_last(self._open[2], self._open[0], lane, t0, t1, n, now)
-
-    def update(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> bool:
-        """Bring the cells to ``now``; False if they are for another window (make a new one)."""
-        key = self._key
-        if lane.end is not None and lane.end == key[-1] and lane.end <= min(now, self._now) \
-                and key[:3] == (t0, t1, n):
-            return True  # a lane that had ended when its cells were drawn: they cannot change any more
-        key = _lane_key(lane, t0, t1, n, now)
-        if key[:3] != self._key[:3]:
-            return False
-        stretch = _open_stretch(lane, key) if key == self._key and now >= self._now else None
-        if stretch is None or self._open is None or stretch[0] != self._open[0] or stretch[2] is not self._open[2]:
-            self._redo(trace, lane, t0, t1, n, now)
-            return True
-        first, state, seg = stretch
-        width = (t1 - t0) / n
-        end = min(lane.end if lane.end is not None else now, now)
-        s0 = max(seg.t0, t0)
-        s1_then = min(seg.t1 if seg.t1 is not None else self._now, self._now, t1)
-        s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
-        c0 = t0 + first * width
-        if min(s1_then, c0 + width) != min(s1, c0 + width):  # the state's first cell was still filling
-            self._redo(trace, lane, t0, t1, n, now)
-            return True
-        last = _stretch_last(seg, first, lane, t0, t1, n, now)
-        lo, hi = max(first + 1, self._last), max(last, self._last) + 1  # only these cells can differ
-        old = self.cells[0]
-        states = None
-        for c in range(lo, min(hi, n)):  # as Trace.cells spreads the stretch: the cells it covers at all
-            c0 = t0 + c * width
-            value = state if c <= last and min(s1, c0 + width) - max(s0, c0) > 0 else None
-            if value != old[c]:
-                if states is None:
-                    states = list(old)
-                    self.lo = c
-                states[c] = value
-                self.hi = c + 1
-        self._now, self._last = now, last
-        if states is not None:
-            self.cells = (states, self.cells[1])
-            self.version += 1
-        return True
-
-    def _redo(self, trace: Trace, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
-        old_states, old_marks = self.cells
-        self._compute(trace, lane, t0, t1, n, now)
-        states, marks = self.cells
-        if marks != old_marks or len(states) != len(old_states):
-            self.version, self.lo, self.hi = self.version + 1, 0, len(states)
-            return
-        changed = [i for i, (a, b) in enumerate(zip(old_states, states)) if a != b]
-        if changed:
-            self.version, self.lo, self.hi = self.version + 1, changed[0], changed[-1] + 1
-
-
-def _stretch_last(seg, first: int, lane: Lane, t0: float, t1: float, n: int, now: float) -> int:
-    """The last cell the open stretch reaches at ``now`` (as Trace.cells spreads it)."""
-    width = (t1 - t0) / n
-    end = min(lane.end if lane.end is not None else now, now)
-    s0 = max(seg.t0, t0)
-    s1 = min(seg.t1 if seg.t1 is not None else end, end, t1)
-    return min(int((s1 - t0) / width), n - 1) if s1 > s0 else first
-
-
-def _lane_key(lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple:
-    """What a lane's cells depend on besides ``now``: the window, and what of the lane had begun by ``now``."""
-    end = min(lane.end if lane.end is not None else now, now)
-    limit = min(t1, end)
-    starts, marks, overlays = lane.starts, lane.marks, lane.overlays
-    segments = len(starts) if not starts or starts[-1] < limit else bisect.bisect_left(starts, limit)
-    marked = len(marks) if not marks or marks[-1] < min(t1, now) else bisect.bisect_left(marks, min(t1, now))
-    spans = len(overlays) if not overlays or overlays[-1][0] < end else \
-        bisect.bisect_left(overlays, end, key=_span_start)
-    last_span = overlays[spans - 1][1] if spans else 0.0
-    return (t0, t1, n, segments, spans, last_span, marked, len(lane.folded), lane.nested, lane.end)
-
-
-def _span_start(span: list) -> float:
-    return span[0]
-
-
-def _open_stretch(lane: Lane, key: tuple) -> tuple | None:
-    """(its first cell, its state, the segment) when the lane's last begun segment is a plain stretch of one state
-    (no cpu split) that no lock span reaches past its first cell; else None (the model redraws the lane)."""
-    t0, t1, n, segments, spans, last_span = key[:6]
-    if not segments or lane.folded or lane.nested:
-        return None
-    seg = lane.segments[segments - 1]
-    if seg.split:
-        return None
-    width = (t1 - t0) / n
-    first = max(int((max(seg.t0, t0) - t0) / width), 0)
-    if spans and (last_span is None or last_span > t0 + (first + 1) * width):
-        return None
-    return first, seg.state, seg
 
 
 def _label(name: str, state: str, width: int) -> list[Segment]:
