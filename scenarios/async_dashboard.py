@@ -15,6 +15,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="One event loop, three overlapping waits",
     guide="Section 2 - Async Event Loop",
+    place=20,
     watch="the three fetches wait at the same time on one thread; the dashboard waits only as long as the slowest",
     lesson="Async -> waiting overlaps on one thread",
     params=(

@@ -36,6 +36,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Fetch hundreds of URLs: asyncio, threads, a pool",
     guide="Exercise 2 - Async High-Latency Fetch",
+    place=30,
     watch="asyncio keeps every request in flight on one thread; threads need an OS thread per waiting request",
     lesson="Async -> scalable network systems",
     needs=("aiohttp",),  # the server always, the asyncio model too

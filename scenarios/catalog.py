@@ -1,13 +1,16 @@
 """What each scenario is and which parameters it takes: the command line's contract.
 
-Every scenario module defines ``SCENARIO = Scenario(...)`` and ``run(**params)``. Modules keep their imports
-light at the top (heavy libraries inside ``run``), so listing the catalog stays fast.
+Every scenario module defines ``SCENARIO = Scenario(...)`` and ``run(**params)``; the catalog finds them in this
+package by themselves (a module of it that assigns ``SCENARIO`` or ``SCENARIOS``), and orders them by their
+``place``: the guide's order, which the home screen and the tour follow. Modules keep their imports light at the
+top (heavy libraries inside ``run``), so listing the catalog stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 
 TYPE_CHECKING = False  # typing-only imports below: the child never imports typing for them
@@ -93,6 +96,7 @@ class Scenario:
     lesson: str = ""  # the takeaway line it teaches (home and takeaways screens)
     entry: str = "run"  # the function of ``module`` that runs it
     needs: tuple[str, ...] = ()  # modules beyond the stdlib it imports (checked in another Python: --python)
+    place: int = 1000  # where it comes in the guide's order (home screen, tour): lower first
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -112,32 +116,35 @@ class Scenario:
         return values
 
 
-# the order of the home screen; names are part of the command-line contract
-MODULES = (
-    "scenarios.threads_download",
-    "scenarios.async_dashboard",
-    "scenarios.async_fetch",
-    "scenarios.futures",
-    "scenarios.cpu_processes",
-    "scenarios.cpu_speedup",
-    "scenarios.mixed_loop",
-    "scenarios.convoy",
-)
+_DECLARES = re.compile(r"^SCENARIOS? *[:=]", re.M)  # a module of this package that declares a scenario
+
+
+def modules() -> list[str]:
+    """The modules of this package that declare scenarios (read as text first: only those are imported)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for entry in sorted(os.listdir(here)):
+        stem, dot, ext = entry.rpartition(".")
+        if ext != "py" or not dot or stem.startswith("_") or stem == "catalog":
+            continue
+        with open(os.path.join(here, entry), encoding="utf-8") as source:
+            if _DECLARES.search(source.read()):
+                found.append(f"scenarios.{stem}")
+    return found
 
 
 def _load() -> dict[str, Scenario]:
-    found: dict[str, Scenario] = {}
+    found: list[Scenario] = []
     extra = tuple(m.strip() for m in os.environ.get("CONCVIZ_EXTRA_SCENARIOS", "").split(",") if m.strip())
-    for module in MODULES + extra:  # extra: modules of scenarios for tests (importable from PYTHONPATH)
+    for module in modules() + list(extra):  # extra: modules of scenarios for tests (importable from PYTHONPATH)
         try:
             loaded = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name == module:  # not written yet
+            if exc.name == module and module in extra:  # not there (a test's module, say)
                 continue
             raise
-        for scenario in getattr(loaded, "SCENARIOS", None) or (loaded.SCENARIO,):
-            found[scenario.name] = scenario
-    return found
+        found += getattr(loaded, "SCENARIOS", None) or (loaded.SCENARIO,)
+    return {scenario.name: scenario for scenario in sorted(found, key=lambda s: (s.place, s.name))}
 
 
 _catalog: dict[str, Scenario] | None = None

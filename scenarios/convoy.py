@@ -23,6 +23,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="The convoy effect: an I/O thread behind CPU threads",
     guide="Beyond the guide - the convoy effect",
+    place=80,
     watch="with a GIL, the responder's latency climbs as CPU threads join: after each wait it queues for the GIL",
     lesson="Threads -> I/O overlap, until CPU work shares the process",
     params=(

@@ -24,6 +24,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Processes run Python on every core",
     guide="Section 4 - CPU-bound Work Needs Processes",
+    place=50,
     watch="every core busy at once: one worker process per core, each item on its own lane",
     lesson="Processes -> CPU parallelism",
     params=(

@@ -26,6 +26,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Speedup: serial, threads, processes",
     guide="Exercise 3 - Process Parallelism",
+    place=60,
     watch="with a GIL, threads take turns on one core; processes fill every core",
     lesson="Processes -> CPU parallelism",
     params=(

@@ -22,6 +22,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Futures: submit now, handle results later",
     guide="Section 3 - Futures Abstraction",
+    place=40,
     watch="each future is queued, runs, is done; see when its result is handled (try messages=4, as_completed)",
     lesson="Futures -> structured task management",
     params=(

@@ -23,6 +23,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="CPU work in an async service: loop, threads or processes",
     guide="Overview - mixed workloads -> futures + executors",
+    place=70,
     watch="the heartbeat's lateness: it stops while a job blocks the loop (try model=threads, processes)",
     lesson="Futures + executors -> mixed workloads",
     params=(

@@ -16,6 +16,7 @@ SCENARIO = Scenario(
     module=__name__,
     title="Threads overlap waiting",
     guide="Exercise 1 - Threads (I/O-bound Shared State)",
+    place=10,
     watch="every download sleeps at once; the lock lets one thread at a time update progress",
     lesson="Threads -> simple I/O overlap",
     params=(

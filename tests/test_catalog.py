@@ -121,10 +121,13 @@ def test_every_scenario_in_the_catalog_is_well_formed():
                 assert p.min <= p.default <= p.max
 
 
-def test_the_catalog_follows_the_module_order():
-    modules = [s.module for s in catalog.scenarios().values()]
-    known = [m for m in catalog.MODULES if m in modules]
-    assert [m for m in modules if m in catalog.MODULES] == sorted(known, key=catalog.MODULES.index)
+def test_the_catalog_finds_every_scenario_module_and_follows_the_guides_order():
+    found = catalog.scenarios().values()
+    assert {s.module for s in found} == set(catalog.modules())
+    assert "scenarios.probe" not in catalog.modules() and "scenarios.threads_download" in catalog.modules()
+    places = [s.place for s in found]
+    assert places == sorted(places) and len(set(places)) == len(places)  # one place each: the order is the guide's
+    assert next(iter(found)).name == "threads-download"  # Exercise 1 first
 
 
 def test_an_unknown_scenario_lists_the_ones_that_exist():

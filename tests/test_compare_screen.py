@@ -15,7 +15,7 @@ import pytest
 
 from tests import fixtures
 from tests.conftest import T0_NS, TraceBuilder
-from tui import tracefile
+from tui import lessons, tracefile
 from tui.app import make_app
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
@@ -100,11 +100,12 @@ def test_counter_cells_hold_a_level_and_show_events_where_they_happened():
 
 
 def test_headline_puts_the_models_figures_after_its_name():
-    texts = [text for text, _ in headline("threads", {"wall_s": 0.144, "speedup": 0.48}, running=False)]
+    speedup, convoy, fetch = (lessons.lesson_for(name) for name in ("cpu-speedup", "convoy", "async-fetch"))
+    texts = [text for text, _ in headline("threads", speedup.headline({"wall_s": 0.144, "speedup": 0.48}, False))]
     assert texts == ["threads", "144 ms", "0.48x"]
-    texts = [text for text, _ in headline("1 CPU thread", {"p50": 9.31}, running=True)]
+    texts = [text for text, _ in headline("1 CPU thread", convoy.headline({"p50": 9.31}, True))]
     assert texts == ["1 CPU thread", "p50 9.3 ms"]
-    assert headline("pool", {"wall_s": 0.2}, running=True)[1][0].endswith("\u2026")
+    assert headline("pool", fetch.headline({"wall_s": 0.2}, True))[1][0].endswith("\u2026")
 
 
 def test_a_model_not_started_yet_says_so_in_the_words_its_label_has_room_for():
@@ -117,10 +118,11 @@ def test_the_table_has_a_column_per_figure_and_leaves_out_the_least_telling_when
     variants = {"serial": {"wall_s": 0.5, "speedup": 1.0, "cores_used": 0.98, "finished": True},
                 "threads": {"wall_s": 0.52, "speedup": 0.96, "cores_used": 1.0, "gil_wait_share": 0.7,
                             "speedup_with_startup": 0.95, "finished": False}}
-    wide = figures_table(variants, width=200)
+    columns = lessons.lesson_for("cpu-speedup").figures
+    wide = figures_table(variants, columns, width=200)
     assert [c.header for c in wide.columns] == ["model", "wall time", "speedup", "cores used", "GIL wait",
                                                 "with start-up"]
-    narrow = figures_table(variants, width=50)
+    narrow = figures_table(variants, columns, width=50)
     assert "with start-up" not in [c.header for c in narrow.columns] and len(narrow.columns) >= 4
 
 

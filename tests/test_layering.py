@@ -10,6 +10,7 @@ The rules:
   - the trace model (tui/model.py, or the package tui/model/) never imports textual, tui.screens or tui.widgets,
     neither itself nor through the tui modules it imports; and it never imports tui.lessons (the lessons read the
     model: importing them makes the model depend on what is built on it).
+  - lessons never import textual, tui.screens or tui.widgets (headless runs and exports read them).
   - widgets never import screens, neither themselves nor through the tui modules they import.
   - no import cycles among the modules of scenarios/ and tui/.
 
@@ -184,6 +185,11 @@ def model_breaks():
         "tui.model", ("tui.lessons",), "the model never imports tui.lessons: the lessons read the model")
 
 
+def lesson_breaks():
+    return layer_breaks("tui.lessons", ("textual", "tui.screens", "tui.widgets"),
+                        "lessons never import Textual, screens or widgets: headless runs and exports read them")
+
+
 def widget_breaks():
     return layer_breaks("tui.widgets", ("tui.screens",), "widgets never import screens: screens compose widgets")
 
@@ -276,6 +282,10 @@ def test_the_model_never_imports_textual_screens_widgets_or_lessons():
     fail_with(unexpected(model_breaks()))
 
 
+def test_lessons_never_import_textual_screens_or_widgets():
+    fail_with(unexpected(lesson_breaks()))
+
+
 def test_widgets_never_import_screens():
     fail_with(unexpected(widget_breaks()))
 
@@ -285,7 +295,7 @@ def test_no_import_cycles():
 
 
 def test_every_pending_break_still_exists():
-    found = {key for key, _ in scenarios_breaks() + model_breaks() + widget_breaks() + cycle_breaks()}
+    found = {key for key, _ in scenarios_breaks() + model_breaks() + lesson_breaks() + widget_breaks() + cycle_breaks()}
     fail_with([f"PENDING lists {key} ({why}), which no longer happens: remove it from tests/test_layering.py"
                for key, why in PENDING.items() if key not in found])
 

@@ -17,15 +17,16 @@ from tests import fixtures
 from tui import lessons, tracefile
 from tui.app import make_app
 from tui.lessons import fmt_s
-from tui.screens.run import EXTRA_PANELS, RunScreen
-from tui.widgets.handled import HandledPanel, describe_handled
-from tui.widgets.inflight import InFlightPanel, describe_flight, flight_strip
-from tui.widgets.lag import LoopLagPanel, describe_lag, gap_cells, silences
-from tui.widgets.latency import LatencyPanel, describe_latency
+from tui.lessons.async_fetch import describe_flight, flight_strip
+from tui.lessons.convoy import describe_latency
+from tui.lessons.futures import describe_handled
+from tui.lessons.mixed_loop import describe_lag, gap_cells, silences
+from tui.screens.run import RunScreen
+from tui.strips import BARS, log_level, series_cells
+from tui.theme import DARK_INK as INK
 from tui.widgets.notices import NoticeBar, notices
-from tui.widgets.panel import TextPanel
+from tui.widgets.panel import ScenarioPanel, TextPanel
 from tui.widgets.status import StatusLine
-from tui.widgets.strips import BARS, log_level, series_cells
 
 TRACES = Path(__file__).parent / "traces"
 
@@ -58,15 +59,16 @@ def test_log_level_steps_by_the_scale():
 # ------------------------------------------------------------------------------------------------ panels
 
 
-def test_every_panel_scenario_has_its_panel():
-    assert EXTRA_PANELS == {"async-fetch": InFlightPanel, "futures": HandledPanel, "mixed-loop": LoopLagPanel,
-                            "convoy": LatencyPanel}
+def test_the_lessons_that_declare_a_panel():
+    panels = {lesson.scenario: lesson.panel.describe for lesson in lessons.lessons() if lesson.panel}
+    assert panels == {"async-fetch": describe_flight, "futures": describe_handled, "mixed-loop": describe_lag,
+                      "convoy": describe_latency}
 
 
 def test_in_flight_panel_shows_the_count_now_its_peak_and_the_clients_cost():
     trace = recorded("async-fetch")
     end = trace.duration
-    text = describe_flight(trace, end, (0.0, 1.0), 40).plain
+    text = describe_flight(trace, end, (0.0, 1.0), 40, INK).plain
     m = lessons.metrics(trace)
     assert f"most at once {trace.counter_peak('in_flight')}" in text
     assert f"in flight now {trace.counter('in_flight', end):>4}" in text
@@ -77,7 +79,7 @@ def test_in_flight_panel_shows_the_count_now_its_peak_and_the_clients_cost():
 
 def test_in_flight_strip_rises_while_requests_are_out():
     trace = recorded("async-fetch")
-    strip = flight_strip(trace, trace.duration, (0.0, trace.duration), 60).plain
+    strip = flight_strip(trace, trace.duration, (0.0, trace.duration), 60, INK).plain
     assert len(strip) == 60 and BARS[-1] in strip  # the peak reaches the top
     first = min(t for t, v in trace.counters["in_flight"] if v > 0)
     assert strip[: int(first / trace.duration * 60)].strip() == ""  # nothing in flight before the first request
@@ -86,14 +88,14 @@ def test_in_flight_strip_rises_while_requests_are_out():
 def test_in_flight_panel_before_any_request():
     trace = recorded("async-fetch")
     first = trace.counters["in_flight"][0][0]
-    assert "no request sent yet" in describe_flight(fixtures.threads_download(), 0.2, None, 40).plain
+    assert "no request sent yet" in describe_flight(fixtures.threads_download(), 0.2, (0.0, 1.0), 40, INK).plain
     assert first > 0.01
-    assert "in flight now    0" in describe_flight(trace, first - 0.01, None, 40).plain
+    assert "in flight now    0" in describe_flight(trace, first - 0.01, (0.0, 1.0), 40, INK).plain
 
 
 def test_loop_lag_panel_quotes_the_percentiles_and_missed_beats():
     trace = recorded("mixed-loop")
-    text = describe_lag(trace, trace.duration, (0.0, 2.0), 40).plain
+    text = describe_lag(trace, trace.duration, (0.0, 2.0), 40, INK).plain
     m = lessons.metrics(trace)
     lag = m["loop_lag_ms"]
     assert f"p50 {fmt_s(lag['p50'] / 1000)}" in text and f"p99 {fmt_s(lag['p99'] / 1000)}" in text
@@ -112,13 +114,13 @@ def test_loop_lag_silences_are_the_stretches_without_a_beat(build):
     beats = series_cells([(t, us / 1000) for t, us in trace.counters["loop_lag_us"]], 0.0, 0.15, 15, 0.15)
     gaps = gap_cells(silences(trace, 0.15), 0.0, 0.15, 15, beats)
     assert gaps[4:13] == [True] * 9 and not any(gaps[:3]) and not gaps[13]  # the cells with no beat, and only those
-    text = describe_lag(trace, 0.15, (0.0, 0.15), 15).plain
+    text = describe_lag(trace, 0.15, (0.0, 0.15), 15, INK).plain
     assert "\u00d7" * 9 in text.splitlines()[1]
 
 
 def test_latency_panel_lists_each_stage_p50_and_p99():
     trace = recorded("convoy")
-    text = describe_latency(trace, trace.duration, (0.0, 2.0), 40).plain
+    text = describe_latency(trace, trace.duration, (0.0, 2.0), 40, INK).plain
     stages = lessons.metrics(trace)["variants"]
     assert len(stages) == len(trace.variants)
     for name, f in stages.items():
@@ -128,7 +130,7 @@ def test_latency_panel_lists_each_stage_p50_and_p99():
 
 def test_results_panel_shows_each_future_done_and_handled():
     trace = recorded("futures")
-    text = describe_handled(trace, trace.duration).plain
+    text = describe_handled(trace, trace.duration, (0.0, 1.0), 40, INK).plain
     m = lessons.metrics(trace)
     assert f"{m['handled']} of {m['futures']} results handled" in text and "collect submitted" in text
     for name in m["handled_order"]:
@@ -139,7 +141,7 @@ def test_results_panel_shows_each_future_done_and_handled():
 def test_results_panel_mid_run_shows_what_is_not_handled_yet():
     trace = recorded("futures")
     first_end = min(lane.end for lane in trace.ordered_lanes() if lane.name.startswith("send("))
-    text = describe_handled(trace, first_end - 0.001).plain
+    text = describe_handled(trace, first_end - 0.001, (0.0, 1.0), 40, INK).plain
     assert "0 of 2 results handled" in text and "#1" not in text and "io" in text
 
 
@@ -199,7 +201,8 @@ async def test_a_run_screen_mounts_its_scenarios_panel():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, RunScreen) and isinstance(screen.extra, LoopLagPanel)
+        assert isinstance(screen, RunScreen) and isinstance(screen.extra, ScenarioPanel)
+        assert screen.extra.panel.describe is describe_lag
         assert "beats of" in str(screen.extra.render())
 
 

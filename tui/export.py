@@ -18,7 +18,7 @@ as a counter per lane ("<lane> lock ms per 50 ms (folded)") and lists the model'
 
 Interpreters compared (a tui.runs.Runs): every run as above, one after another on one time line (each from where
 the one before it ended, as the comparison screen's clock has them); its processes are named after the scenario
-and the interpreter ("cpu-speedup under 3.12"), a thread "run" in its main process holds one event for the whole
+and the interpreter ("NAME under 3.12"), a thread "run" in its main process holds one event for the whole
 run with its interpreter in the args, and ``otherData.runs`` lists each run's interpreter, start, length, exit and
 notes. Thread ids never repeat across runs; a pid that an earlier run used too is moved up by a multiple of 2^22
 (above any Linux pid) so that two runs' processes never merge, and ``otherData.runs[i].pids_moved`` says so.

@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import bisect
 
+from tui import lessons
 from tui.clock import LiveClock
+from tui.lessons.lesson import always, never
 from tui.model import Trace
 
-COMPARISONS = {"cpu-speedup", "convoy"}  # scenarios that always run their models one after another
 MAX_RUNS = 8  # interpreters in one comparison (each is a whole run, one after another)
 ASKED_FOR = ("cancelled", "run again", "back to home", "quit")
 
 
 def compares(scenario: str, params: dict | None = None) -> bool:
-    """Whether a run of ``scenario`` with ``params`` is a comparison (its models run as variants)."""
-    return scenario in COMPARISONS or (params or {}).get("model") == "compare"
+    """Whether a run of ``scenario`` with ``params`` is a comparison (its models run as variants): its lesson says."""
+    lesson = lessons.lesson_for(scenario)
+    return lesson is not None and lesson.compares(params or {})
 
 
 def comparison_names() -> str:
-    return "cpu-speedup, convoy or async-fetch -p model=compare"
+    """``A, B or C -p model=compare``: every way to run a comparison (from the lessons), for a refusal."""
+    every = lessons.lessons()
+    names = [lesson.scenario for lesson in every if lesson.compares is always]
+    names += [f"{lesson.scenario} {lesson.compares_how}".strip() for lesson in every
+              if lesson.compares not in (always, never)]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
 class Runs:

@@ -1,10 +1,10 @@
-"""What each run teaches, in its own figures: metrics for the JSON summary and the "what you are seeing" text.
+"""What each run teaches, in its own figures, and what its screens need: a lesson per scenario.
 
-One module per scenario (named like the scenario module), each with
+One module per scenario (named like the scenario module), each declaring ``LESSON = Lesson(...)``
+(tui/lessons/lesson.py: the contract), with at least
     metrics(trace, now) -> dict      figures for ``summary["metrics"]`` and the screens
     explain(trace, now) -> list[str] short lines quoting those figures, never fixed numbers
-and, where the scenario's one-line "what to watch" does not hold on every build, optionally
-    watch(python) -> str | None      that line for the interpreter ``python`` (Trace.python), None: the scenario's own
+and whatever its screens need besides (a panel of its own, its comparison's columns, the takeaways its runs back).
 No Textual here: the run screen, the takeaways screen and headless mode all use these.
 
 The guide was written for a Python with a GIL. On a free-threaded build (3.13t and later) with the GIL off, threads
@@ -15,18 +15,65 @@ instead. ``build_note`` says, where a lesson's threads compute, that a free-thre
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+import pkgutil
+from functools import cache
 
 from tui.interpreter import FORCED, REENABLED, build_name, gil_state
+from tui.lessons.lesson import Lesson, fmt_s
+
+__all__ = ["Lesson", "build_note", "explain", "fmt_s", "label", "lesson_for", "lessons", "measurement_warnings",
+           "metrics", "watch", "watch_for"]
 
 
-def lesson_for(scenario: str) -> ModuleType | None:
+@cache
+def lesson_for(scenario: str) -> Lesson | None:
+    """The lesson of ``scenario`` (its module's ``LESSON``), None for a name no lesson has."""
     try:
-        return importlib.import_module(f"tui.lessons.{scenario.replace('-', '_')}")
+        module = importlib.import_module(f"tui.lessons.{scenario.replace('-', '_')}")
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("tui.lessons."):
             return None
         raise
+    lesson = getattr(module, "LESSON", None)
+    return lesson if isinstance(lesson, Lesson) else None
+
+
+@cache
+def lessons() -> tuple[Lesson, ...]:
+    """Every scenario's lesson (each module of this package that declares a ``LESSON``), in the guide's order:
+    their scenarios' places."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        lesson = getattr(importlib.import_module(f"{__name__}.{module.name}"), "LESSON", None)
+        if isinstance(lesson, Lesson):
+            found.append(lesson)
+    return tuple(sorted(found, key=lambda lesson: (_place(lesson.scenario), lesson.scenario)))
+
+
+def _place(scenario: str) -> int:
+    """Where the scenario comes in the guide's order (its module's ``SCENARIO.place``)."""
+    try:
+        module = importlib.import_module(f"scenarios.{scenario.replace('-', '_')}")
+    except ModuleNotFoundError:
+        return 10**9
+    declared = getattr(module, "SCENARIO", None)
+    return getattr(declared, "place", 10**9)
+
+
+def label(trace) -> str:
+    """``mixed-loop model=processes``: the scenario, its model and the parameters that differ from its defaults."""
+    from scenarios import catalog
+
+    name = trace.meta.get("scenario", "?")
+    params = trace.meta.get("params", {})
+    try:
+        defaults = catalog.get(name).defaults()
+    except catalog.ParamError:
+        defaults = {}
+    first = ("model", "collect")  # the parameters that pick the model: named even at their defaults
+    shown = [k for k in first if k in params]
+    shown += [k for k in params if k not in first and k in defaults and defaults[k] != params[k]]
+    return " ".join([name, *(f"{k}={params[k]}" for k in shown[:2])])
 
 
 def metrics(trace, now: float | None = None) -> dict:
@@ -56,8 +103,7 @@ def watch(trace) -> str | None:
 def watch_for(scenario: str, python: dict) -> str | None:
     """The "what to watch" line of ``scenario`` for the interpreter ``python`` (None: the scenario's own)."""
     lesson = lesson_for(scenario)
-    own = getattr(lesson, "watch", None) if lesson is not None else None
-    return own(python) if own is not None else None
+    return lesson.watch(python) if lesson is not None and lesson.watch is not None else None
 
 
 def build_note(python: dict) -> list[str]:
@@ -97,12 +143,3 @@ def measurement_warnings(trace, now: float | None = None) -> list[str]:
                 "as an upper bound: untraced, this critical section is shorter and contends less."
             )
     return warnings
-
-
-def fmt_s(seconds: float) -> str:
-    """0.432 s, 12 ms or 85 us: a duration as a learner reads it."""
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 0.001:
-        return f"{seconds * 1000:.0f} ms"
-    return f"{seconds * 1e6:.0f} us"

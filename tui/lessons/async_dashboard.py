@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s
+from tui.lessons import label
+from tui.lessons.lesson import Backing, Lesson, fmt_s, newest
 
 
 def _fetches(trace, now: float) -> list:
@@ -61,3 +62,21 @@ def explain(trace, now: float) -> list[str]:
         f"{fmt_s(m['loop_busy_s'])} of it.",
         "One thread, no locks: each await hands the loop to whichever task is ready.",
     ]
+
+
+def waits_overlapped(trace) -> str | None:
+    m = metrics(trace, trace.duration)
+    if not m.get("tasks"):
+        return None
+    return (f"{label(trace)}: total {fmt_s(m['wall_s'])} ~ slowest task {fmt_s(m['slowest_task_s'])}, while the "
+            f"{m['tasks']} waits summed to {fmt_s(m['sum_delays_s'])}, on one thread")
+
+
+LESSON = Lesson(
+    scenario="async-dashboard",
+    metrics=metrics,
+    explain=explain,
+    workload="io",
+    takeaways={"latency hiding": Backing(newest(waits_overlapped)),
+               "async model": Backing(newest(waits_overlapped))},
+)

@@ -10,10 +10,16 @@ whole process tree so far (``measured_by: "samples"``, server included).
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s
+from rich.text import Text
+
+from tui.lessons import label
+from tui.lessons.lesson import WALL_TIME, Backing, CounterRow, Figure, Lesson, Panel, fmt_s, latest_per, newest
+from tui.strips import linear_bar, series_cells
+from tui.theme import Ink
 
 FIGURES = ("wall_s", "peak_threads", "peak_rss_mb", "ctx_switches", "in_flight_max")
 ORDER = ("asyncio", "threads", "pool")
+SEP = " \u00b7 "
 
 
 def metrics(trace, now: float) -> dict:
@@ -161,3 +167,104 @@ def _why(a: dict, t: dict) -> str:
         line += f" Context switches: {t['ctx_switches']:,} with threads, {a['ctx_switches']:,} with asyncio."
     return line + (" A waiting coroutine is a small object on the loop; a waiting thread is an OS thread with its "
                    "own stack that the kernel must schedule, so threads run out first as URLs grow.")
+
+
+# ------------------------------------------------------------------------------------------ the panel
+
+
+def flight_strip(trace, now: float, window, width: int, ink: Ink) -> Text:
+    """Requests in flight per cell (the most at once in it), bars up to the run's peak so far, in the colour of
+    io: a request in flight is a task waiting on its socket."""
+    series = trace.counters.get("in_flight", [])
+    cells = series_cells(series, window[0], window[1], width, now, hold=True)
+    top = max((v for v in cells if v is not None), default=0)
+    return Text("".join(" " if v is None else linear_bar(v, top) for v in cells), style=ink.state["io"])
+
+
+def describe_flight(trace, now: float, window, width: int, ink: Ink) -> Text:
+    """Requests in flight now and over the timeline's window, and what each model cost the client in OS threads,
+    memory and context switches."""
+    if "in_flight" not in trace.counters:
+        return Text("no request sent yet", style=ink.faint)
+    current = trace.counter("in_flight", now) or 0
+    if now >= trace.duration:  # the exact peak (the series is thinned where values came within 1 ms)
+        peak = trace.counter_peak("in_flight") or 0
+    else:
+        peak = max((v for t, v in trace.counters["in_flight"] if t <= now), default=0)
+    out = Text()
+    out.append("in flight now ", style=ink.faint)
+    out.append(f"{current:>4}", style=f"bold {ink.state['io']}")
+    out.append("   most at once ", style=ink.faint)
+    out.append(f"{peak}", style="bold")
+    out.append("\n")
+    out.append_text(flight_strip(trace, now, window, width, ink))
+    out.append(f"\n{window[0]:g} s to {window[1]:g} s, as the lanes", style=ink.faint)
+    m = metrics(trace, now)
+    models = m.get("variants") or {m.get("model", "asyncio"): m}
+    for name, figures in models.items():
+        out.append(f"\n{name}", style="bold")
+        out.append(f" {fmt_s(figures.get('wall_s', 0.0))} \u00b7 ")
+        out.append(f"{figures.get('peak_threads', 0)}", style="bold")
+        out.append(" OS threads\n  ")
+        out.append(f"{figures.get('peak_rss_mb', 0):.0f}", style="bold")
+        out.append(" MB peak \u00b7 ")
+        out.append(f"{figures.get('ctx_switches', 0):,}", style="bold")
+        out.append(" ctx switches")
+        if figures.get("measured_by") != "client":
+            out.append("\n  so far: whole tree, server included", style=ink.faint)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ takeaways
+
+
+def fetch_cost(trace) -> list[str]:
+    m = metrics(trace, trace.duration)
+    models = m.get("variants") or {m.get("model", "?"): m}
+    name = label(trace)
+    return [f"{name if len(models) == 1 else name + SEP + model}: {m.get('urls')} URLs in "
+            f"{fmt_s(f['wall_s'])}, {f['peak_threads']} OS threads at most, {f['in_flight_max']} in flight at once, "
+            f"{f['peak_rss_mb']:.0f} MB" for model, f in models.items()]
+
+
+def every_model(runs) -> list[str]:
+    """Each model's newest run, one line per model it ran."""
+    return [line for trace in latest_per(runs, "model") for line in fetch_cost(trace)]
+
+
+def models_compared(runs) -> list[str]:
+    """Only where two models were run one after the other: the choice of model, in figures."""
+    per_model = latest_per(runs, "model")
+    return every_model(runs) if len(per_model) > 1 else []
+
+
+def _count(v) -> str:
+    return f"{v:,}"
+
+
+LESSON = Lesson(
+    scenario="async-fetch",
+    metrics=metrics,
+    explain=explain,
+    workload="io",
+    panel=Panel("requests in flight", describe_flight, help="requests in flight"),
+    compares=lambda params: params.get("model") == "compare",
+    compares_how="-p model=compare",
+    figures=(
+        Figure("requests", "requests", _count, drop=4),
+        WALL_TIME,
+        Figure("peak_threads", "peak threads", str),
+        Figure("in_flight_max", "in flight max", str),
+        Figure("peak_rss_mb", "peak memory", lambda v: f"{v:.0f} MB"),
+        Figure("ctx_switches", "ctx switches", _count),
+        Figure("cpu_s", "CPU time", fmt_s, drop=5),
+    ),
+    counters=(CounterRow("in_flight", "in flight", _count, level=True, state="io"),),
+    headlines=(WALL_TIME, Figure("peak_threads", "OS threads at most", str),
+               Figure("peak_rss_mb", "peak memory", lambda v: f"{v:.0f} MB")),
+    takeaways={
+        "architecture choices": Backing(every_model, hint="then p to set model=threads", per="model"),
+        "async model": Backing(newest(fetch_cost)),
+        "selection": Backing(models_compared, named=False),
+    },
+)

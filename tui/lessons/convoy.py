@@ -8,8 +8,13 @@ are used from then on. ``latency_ms`` is the latest stage's (the one with the mo
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from tui.interpreter import GIL_OFF, build_name, gil_state
-from tui.lessons import build_note
+from tui.lessons import build_note, label
+from tui.lessons.lesson import Backing, CounterRow, Figure, Lesson, Panel, always, fmt_s, newest
+from tui.strips import lateness_colour, log_scale_key, log_strip, series_cells
+from tui.theme import Ink
 
 IO_MS = 2.0  # the responder's own I/O per request (scenarios.convoy.IO_S)
 
@@ -109,3 +114,79 @@ def describe(m: dict, gil: bool = True, cores: int | None = None, python: dict |
             f"{cores or 'the'} cores, not from waiting for the interpreter."
         )
     return lines
+
+
+# ------------------------------------------------------------------------------------------ the panel
+
+
+def latency_strip(trace, now: float, window, width: int, ink: Ink) -> Text:
+    """The slowest answer in each cell, on the log scale."""
+    series = [(t, us / 1000) for t, us in trace.counters.get("latency_us", [])]
+    return log_strip(series_cells(series, window[0], window[1], width, now), ink=ink)
+
+
+def _ms(value: float | None, ink: Ink) -> Text:
+    if value is None:
+        return Text(f"{'-':>8}", style=ink.faint)
+    return Text(f"{value:5.1f} ms", style=f"bold {lateness_colour(value, ink)}")
+
+
+def describe_latency(trace, now: float, window, width: int, ink: Ink) -> Text:
+    """The responder's latency, request by request over the timeline's window, and its p50 and p99 in each stage
+    (beside 0, 1, 2, ... CPU threads)."""
+    stages = metrics(trace, now).get("variants") or {}
+    if "latency_us" not in trace.counters or not stages:
+        return Text("no request answered yet", style=ink.faint)
+    out = latency_strip(trace, now, window, width, ink)
+    out.append("\n")
+    out.append_text(log_scale_key(ink))
+    out.append(f"\n{'beside':<16}{'p50':>8} {'p99':>8}", style=ink.faint)
+    for name, f in stages.items():
+        out.append(f"\n{name[:15]:<16}")
+        out.append_text(_ms(f.get("p50"), ink))
+        out.append(" ")
+        out.append_text(_ms(f.get("p99"), ink))
+        if not f.get("finished"):
+            out.append(f" {f.get('requests', 0)} so far", style=ink.faint)
+    return out
+
+
+def headline(figures, running: bool) -> list[str]:
+    """A stage's header: its median latency."""
+    return [f"p50 {figures['p50']:.1f} ms"] if figures.get("p50") is not None else []
+
+
+# ------------------------------------------------------------------------------------------ takeaways
+
+
+def convoy_rise(trace) -> str | None:
+    m = metrics(trace, trace.duration)
+    alone, loaded = m.get("baseline_latency_ms"), m.get("latency_ms")
+    if not alone or not loaded:
+        return None
+    return (f"{label(trace)}: the I/O thread's median answer went from {alone['p50']:.1f} ms alone to "
+            f"{loaded['p50']:.1f} ms beside CPU-bound threads")
+
+
+def _latency(v: float) -> str:
+    return f"{v:.1f} ms"
+
+
+LESSON = Lesson(
+    scenario="convoy",
+    metrics=metrics,
+    explain=explain,
+    watch=watch,
+    panel=Panel("I/O thread latency", describe_latency, help="the I/O thread's latency"),
+    compares=always,
+    figures=(
+        Figure("cpu_threads", "CPU threads", str),
+        Figure("requests", "requests", lambda v: f"{v:,}", drop=4),
+        Figure("p50", "latency p50", _latency, drop=1),
+        Figure("p99", "latency p99", _latency),
+    ),
+    headline=headline,
+    counters=(CounterRow("latency_us", "latency", lambda v: fmt_s(v / 1e6), level=False, state="lock_wait"),),
+    headlines=(Figure("p50", "median latency", _latency), Figure("p99", "p99 latency", _latency)),
+    takeaways={"selection": Backing(newest(convoy_rise), named=False)},
+)

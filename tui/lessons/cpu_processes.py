@@ -5,8 +5,9 @@ the GIL off the explanation says so, and that threads could spread the items too
 
 from __future__ import annotations
 
-from tui.interpreter import build_name
-from tui.lessons import build_note, fmt_s, start_methods
+from tui.interpreter import build_name, build_phrase
+from tui.lessons import build_note, label, start_methods
+from tui.lessons.lesson import Backing, Lesson, fmt_s, newest
 
 
 def _parts(trace, now: float) -> tuple:
@@ -75,3 +76,21 @@ def explain(trace, now: float) -> list[str]:
         "(cpu-speedup measures both)."
     )
     return lines + start_methods.describe(trace, m["worker_startup_s"])
+
+
+def cores_busy(trace) -> str:
+    m = metrics(trace, trace.duration)
+    cores = trace.meta.get("machine", {}).get("cores") or "?"
+    phrase = build_phrase(trace.python)
+    built = f", on {phrase}" if phrase else ""
+    return (f"{label(trace)}: {m['items']} items on {m['workers']} worker processes kept {m['cores_used']:.1f} of "
+            f"{cores} cores busy{built}")
+
+
+LESSON = Lesson(
+    scenario="cpu-processes",
+    metrics=metrics,
+    explain=explain,
+    workload="cpu",
+    takeaways={"processes model": Backing(newest(cores_busy))},
+)

@@ -15,8 +15,9 @@ Per variant, from the trace:
 
 from __future__ import annotations
 
-from tui.interpreter import GIL_OFF, build_name, gil_state
-from tui.lessons import build_note, fmt_s, start_methods
+from tui.interpreter import GIL_OFF, build_name, build_phrase, gil_state
+from tui.lessons import build_note, label, start_methods
+from tui.lessons.lesson import WALL_TIME, Backing, Figure, Lesson, always, final, fmt_s, newest
 
 ORDER = ("serial", "threads", "processes", "interpreters")
 
@@ -237,3 +238,93 @@ def so_far(figures: dict) -> str:
 
 def _speedup(figures: dict) -> str:
     return f", speedup {figures['speedup']:.2f}x" if figures.get("speedup") is not None else ""
+
+
+# ------------------------------------------------------------------------------ interpreters compared
+
+
+def interpreters_compared(m: dict, order: list[str]) -> list[str]:
+    """What Exercise 3's figures say about the interpreters: serial times are the interpreter itself; speedups
+    (each over its own serial) are how it runs the work in parallel."""
+    models = m.get("models") or {}
+    gil = {i["label"]: i.get("gil", "enabled") == "enabled" for i in m.get("interpreters", [])}
+    lines = []
+    serial = {label: f for label, f in models.get("serial", {}).items() if final(f)}
+    if len(serial) >= 2:
+        lines.append("The serial times compare the interpreters themselves: the same pure-Python heavy() on one "
+                     "core, no concurrency involved.")
+    threads = {label: f for label, f in models.get("threads", {}).items() if final(f)}
+    if threads:
+        with_gil = [label for label in order if label in threads and gil.get(label, True)]
+        without = [label for label in order if label in threads and not gil.get(label, True)]
+        if with_gil:
+            shares = ", ".join(f"{label} {threads[label].get('gil_wait_share', 0.0):.0%}" for label in with_gil)
+            lines.append(f"Threads with the GIL on ({', '.join(with_gil)}): each thread spent this share of its time "
+                         f"waiting for the GIL: {shares}; one thread at a time ran Python.")
+        for label in without:
+            f = threads[label]
+            lines.append(f"Threads under {label}, with the GIL off: {f.get('cores_used', 0.0):.2f} cores used"
+                         + (f", speedup {f['speedup']:.2f}x" if f.get("speedup") is not None else "")
+                         + ": threads ran Python on several cores at once.")
+    pools = [(name, {label: f for label, f in models.get(name, {}).items() if final(f) and f.get("startup_s")})
+             for name in ("threads", "processes", "interpreters")]
+    methods = {i["label"]: i.get("start_method") for i in m.get("interpreters", [])}
+
+    def how(name: str, label: str) -> str:  # worker processes: how they started (fork, forkserver, spawn)
+        return f" ({methods[label]})" if name == "processes" and methods.get(label) else ""
+
+    started = [f"{name} " + ", ".join(f"{label} {fmt_s(f['startup_s'])}{how(name, label)}"
+                                      for label, f in found.items())
+               for name, found in pools if found]
+    if started:
+        lines.append("Pool start-up, kept out of the times above: " + "; ".join(started) + ".")
+    return lines
+
+
+# ------------------------------------------------------------------------------------------ takeaways
+
+
+def cores_busy(trace) -> str | None:
+    m = metrics(trace, trace.duration)
+    cores = trace.meta.get("machine", {}).get("cores") or "?"
+    variants = m.get("variants", {})
+    parts = [f"{name} {f['speedup']:.1f}x" for name, f in variants.items() if name != "serial" and f.get("speedup")]
+    if not parts or "serial" not in variants:
+        return None
+    return (f"{label(trace)}: against serial ({fmt_s(variants['serial']['wall_s'])}), " + ", ".join(parts) +
+            f" on {cores} cores{built(trace)}")
+
+
+def built(trace) -> str:
+    """``, on 3.14t with the GIL off``: a CPU-bound figure's build, where it is not the guide's (a GIL build)."""
+    phrase = build_phrase(trace.python)
+    return f", on {phrase}" if phrase else ""
+
+
+def _times(v: float) -> str:
+    return f"{v:.2f}x"
+
+
+def _share(v: float) -> str:
+    return f"{v:.0%}"
+
+
+LESSON = Lesson(
+    scenario="cpu-speedup",
+    metrics=metrics,
+    explain=explain,
+    watch=watch,
+    workload="cpu",
+    compares=always,
+    figures=(
+        WALL_TIME,
+        Figure("speedup", "speedup", _times, lower_is_better=False),
+        Figure("cores_used", "cores used", lambda v: f"{v:.2f}", lower_is_better=False),
+        Figure("gil_wait_share", "GIL wait", _share),
+        Figure("core_wait_share", "core wait", _share, drop=2),
+        Figure("startup_s", "pool start-up", lambda v: fmt_s(v) if v else "\u2013"),
+        Figure("speedup_with_startup", "with start-up", _times, lower_is_better=False, drop=3),
+    ),
+    interpreters=interpreters_compared,
+    takeaways={"processes model": Backing(newest(cores_busy)), "selection": Backing(newest(cores_busy))},
+)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s
+from rich.text import Text
+
+from tui.lessons.lesson import Backing, Lesson, Panel, fmt_s, newest
+from tui.theme import STATE_LABELS, Ink
+
+MAX_ROWS = 10  # futures listed in the panel
 
 
 def _futures(trace, now: float) -> list:
@@ -70,3 +75,60 @@ def explain(trace, now: float) -> list[str]:
     lines.append(f"Done results waited {fmt_s(m['handle_delay_s'])} in all before being handled: the futures "
                  "ran independently; only the handling order differs.")
     return lines
+
+
+# ------------------------------------------------------------------------------------------ the panel
+
+
+def describe_handled(trace, now: float, window, width: int, ink: Ink, rows: int = MAX_ROWS) -> Text:
+    """Each future's result: when it was done and when the main thread handled it."""
+    futures = _futures(trace, now)
+    if not futures:
+        return Text("no future submitted yet", style=ink.faint)
+    handled = {lane.key: (i, done, at) for i, (lane, done, at) in enumerate(handling(trace, now), start=1)}
+    collect = trace.meta.get("params", {}).get("collect", "?")
+    out = Text()
+    out.append(f"{len(handled)}", style="bold")
+    out.append(f" of {len(futures)} results handled \u00b7 collect ")
+    out.append(str(collect), style="bold")
+    out.append(f"\n{'future':<16}{'done at':>8}  {'handled':<12}", style=ink.faint)
+    for lane in futures[:rows]:
+        out.append(f"\n{lane.name[:15]:<16}")
+        if lane.key in handled:
+            order, done, at = handled[lane.key]
+            late = at - done
+            out.append(f"{fmt_s(done):>8}  ")
+            out.append(f"#{order} ", style="bold")
+            out.append(f"+{fmt_s(late)}", style=ink.bad if late >= 0.001 else ink.good)
+        elif lane.end is not None and lane.end <= now:
+            out.append(f"{fmt_s(lane.end):>8}  ")
+            out.append("waits for main", style=f"bold {ink.bad}")
+        else:
+            state = lane.state_at(now)
+            out.append(f"{'':>8}  ")
+            out.append(STATE_LABELS.get(state, state), style=ink.state.get(state, ink.faint))
+    if len(futures) > rows:
+        out.append(f"\n+{len(futures) - rows} more futures", style=ink.faint)
+    out.append("\n#n: handled n-th \u00b7 +: waited after done", style=ink.faint)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ takeaways
+
+
+def futures_handled(trace) -> str:
+    from tui.lessons import label
+
+    m = metrics(trace, trace.duration)
+    order = "as they completed" if m["collect"] == "as_completed" else "in submission order"
+    return (f"{label(trace)}: {m['futures']} futures on {m['pool_threads']} pool threads, results handled {order}; "
+            f"done results waited {fmt_s(m['handle_delay_s'])} in all for the main thread")
+
+
+LESSON = Lesson(
+    scenario="futures",
+    metrics=metrics,
+    explain=explain,
+    panel=Panel("results handled", describe_handled, help="results handled"),
+    takeaways={"futures model": Backing(newest(futures_handled), hint="then p to set collect=as_completed")},
+)

@@ -13,21 +13,11 @@ No Textual here.
 from __future__ import annotations
 
 from tui import lessons
-from tui.lessons import fmt_s
+from tui.lessons.lesson import WALL_TIME, final
 from tui.pythons import printable
 
 CLOSE = 1.1  # two figures within this ratio of each other are "too close to call" from one run each
 
-# scenario -> how its models compare: (figure, what it is, how it reads, lower is better)
-HEADLINES = {
-    "cpu-speedup": (("wall_s", "wall time", fmt_s, True),),
-    "convoy": (("p50", "median latency", lambda v: f"{v:.1f} ms", True),
-               ("p99", "p99 latency", lambda v: f"{v:.1f} ms", True)),
-    "async-fetch": (("wall_s", "wall time", fmt_s, True),
-                    ("peak_threads", "OS threads at most", str, True),
-                    ("peak_rss_mb", "peak memory", lambda v: f"{v:.0f} MB", True)),
-}
-DEFAULT_HEADLINES = (("wall_s", "wall time", fmt_s, True),)
 
 
 def metrics(runs, now: float) -> dict:
@@ -76,13 +66,6 @@ def explain(runs, now: float) -> list[str]:
     return describe(metrics(runs, now))
 
 
-def final(figures: dict) -> bool:
-    """Whether a model's figures are final (each lesson says so in its own words)."""
-    if "finished" in figures:
-        return bool(figures["finished"])
-    return figures.get("measured_by", "client") == "client"
-
-
 def describe(m: dict) -> list[str]:
     """The explanation, from the figures alone (so it can be checked against fixed figures)."""
     interpreters = m.get("interpreters") or []
@@ -90,14 +73,15 @@ def describe(m: dict) -> list[str]:
         return []
     lines = [_intro(m, interpreters)]
     order = [i["label"] for i in interpreters]
-    headlines = HEADLINES.get(m.get("scenario"), DEFAULT_HEADLINES)
+    lesson = lessons.lesson_for(m.get("scenario") or "")
+    headlines = lesson.headlines if lesson is not None else (WALL_TIME,)
     for model, by_label in (m.get("models") or {}).items():
         measured = {label: by_label[label] for label in order if label in by_label}
         line = _model_line(model, measured, headlines)
         if line:
             lines.append(line)
-    if m.get("scenario") == "cpu-speedup":
-        lines += _cpu_speedup(m, order)
+    if lesson is not None and lesson.interpreters is not None:
+        lines += lesson.interpreters(m, order)
     for model, by_label in (m.get("models") or {}).items():
         missing = [i for i in interpreters if i["label"] not in by_label and i["state"] == "finished"]
         if missing and any(final(f) for f in by_label.values()):
@@ -137,7 +121,8 @@ def _model_line(model: str, measured: dict[str, dict], headlines) -> str | None:
     """``threads: wall time 3.12 312 ms (0.98x its own serial), 3.11 301 ms (1.01x ...): within 10% ...``: each
     headline figure the interpreters have, and for the first, which did better (or that it is too close)."""
     segments = []
-    for key, what, fmt, lower_better in headlines:
+    for figure in headlines:
+        key, what, fmt, lower_better = figure.key, figure.heading, figure.reads, figure.lower_is_better
         parts = []
         for label, f in measured.items():
             if f.get(key) is None:
@@ -170,41 +155,3 @@ def _better(key: str, what: str, best: str, worst: str, ratio: float) -> str:
     if key == "wall_s":
         return f"{best} was {ratio:.2f}x as fast as {worst}"
     return f"{worst}'s {what} was {ratio:.2f}x {best}'s"
-
-
-def _cpu_speedup(m: dict, order: list[str]) -> list[str]:
-    """What Exercise 3's figures say about the interpreters: serial times are the interpreter itself; speedups
-    (each over its own serial) are how it runs the work in parallel."""
-    models = m.get("models") or {}
-    gil = {i["label"]: i.get("gil", "enabled") == "enabled" for i in m.get("interpreters", [])}
-    lines = []
-    serial = {label: f for label, f in models.get("serial", {}).items() if final(f)}
-    if len(serial) >= 2:
-        lines.append("The serial times compare the interpreters themselves: the same pure-Python heavy() on one "
-                     "core, no concurrency involved.")
-    threads = {label: f for label, f in models.get("threads", {}).items() if final(f)}
-    if threads:
-        with_gil = [label for label in order if label in threads and gil.get(label, True)]
-        without = [label for label in order if label in threads and not gil.get(label, True)]
-        if with_gil:
-            shares = ", ".join(f"{label} {threads[label].get('gil_wait_share', 0.0):.0%}" for label in with_gil)
-            lines.append(f"Threads with the GIL on ({', '.join(with_gil)}): each thread spent this share of its time "
-                         f"waiting for the GIL: {shares}; one thread at a time ran Python.")
-        for label in without:
-            f = threads[label]
-            lines.append(f"Threads under {label}, with the GIL off: {f.get('cores_used', 0.0):.2f} cores used"
-                         + (f", speedup {f['speedup']:.2f}x" if f.get("speedup") is not None else "")
-                         + ": threads ran Python on several cores at once.")
-    pools = [(name, {label: f for label, f in models.get(name, {}).items() if final(f) and f.get("startup_s")})
-             for name in ("threads", "processes", "interpreters")]
-    methods = {i["label"]: i.get("start_method") for i in m.get("interpreters", [])}
-
-    def how(name: str, label: str) -> str:  # worker processes: how they started (fork, forkserver, spawn)
-        return f" ({methods[label]})" if name == "processes" and methods.get(label) else ""
-
-    started = [f"{name} " + ", ".join(f"{label} {fmt_s(f['startup_s'])}{how(name, label)}"
-                                      for label, f in found.items())
-               for name, found in pools if found]
-    if started:
-        lines.append("Pool start-up, kept out of the times above: " + "; ".join(started) + ".")
-    return lines

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tui.lessons import fmt_s, measurement_warnings
+from tui.lessons import label, measurement_warnings
+from tui.lessons.lesson import Backing, Lesson, fmt_s, newest
 
 
 def metrics(trace, now: float) -> dict:
@@ -37,3 +38,28 @@ def explain(trace, now: float) -> list[str]:
             f"(longest wait {fmt_s(s.longest_wait_s)}): shared state needs the lock, {cost}."
         )
     return lines
+
+
+def waits_overlapped(trace) -> str:
+    m = metrics(trace, trace.duration)
+    return (f"{label(trace)}: {len(trace.lanes)} threads waited {fmt_s(m['io_sum_s'])} in all, yet the run took "
+            f"{fmt_s(trace.duration)}: about {m['overlap']:.1f} waits at once")
+
+
+def totals(params) -> dict[str, int]:
+    """Each task adds ``updates`` to the progress."""
+    tasks, updates = params.get("tasks"), params.get("updates")
+    if not isinstance(tasks, int):
+        return {}
+    return {"progress": tasks * updates if isinstance(updates, int) else tasks}
+
+
+LESSON = Lesson(
+    scenario="threads-download",
+    metrics=metrics,
+    explain=explain,
+    workload="io",
+    totals=totals,
+    takeaways={"latency hiding": Backing(newest(waits_overlapped)),
+               "threads model": Backing(newest(waits_overlapped))},
+)

@@ -9,7 +9,7 @@ and the lesson's explanation (tui.lessons), both as they stood at ``now``.
 It is a RunScreen with another layout: the session, the clocks, the keys, saving and the crash panel are the run
 screen's, so a comparison runs live, replays and fills in as each model runs the same way.
 
-Interpreters compared (``concviz run cpu-speedup --python A --python B``, or a replay of such a recording): the
+Interpreters compared (``concviz run NAME --python A --python B``, or a replay of such a recording): the
 scenario runs under each interpreter in turn, one child at a time (tui.runs.Runs: a Trace per run, on one shared
 clock). Every model of every run gets its group, model by model ("serial 3.12", "serial 3.11", "threads 3.12", ...),
 each drawn from its own start at the same seconds-per-column; the table has a row per model and interpreter and
@@ -33,9 +33,9 @@ from textual.widgets import Footer, Static
 from scenarios import catalog
 from tui import lessons, tracefile
 from tui.clock import ReplayClock
-from tui.lessons import interpreters
+from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
-from tui.runs import COMPARISONS, Runs, RunsClock, compares  # noqa: F401 - COMPARISONS, compares: as before
+from tui.runs import Runs, RunsClock, compares  # noqa: F401 - compares: as before
 from tui.screens import help as help_screen
 from tui.screens.run import FRAME_S, SLOW_EVERY, BatchArrived, RunScreen
 from tui.widgets.compare_table import CompareTable
@@ -44,7 +44,7 @@ from tui.widgets.legend import StateLegend, legend_text
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.notices import NoticeBar, notices
 from tui.widgets.status import StatusLine
-from tui.widgets.variants import COUNTERS, VariantLanes, headline, waiting
+from tui.widgets.variants import VariantLanes, headline, waiting
 
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 MUTED = "#8b949e"
@@ -131,6 +131,9 @@ class CompareScreen(RunScreen):
         if runs is not None:  # a recorded comparison of interpreters: the run screen's parts see its first run
             replay, clock = runs[0], clock if clock is not None else ReplayClock(runs.duration)
         super().__init__(scenario, params, seed, time_limit_s, replay=replay, clock=clock, name=name)
+        self.lesson = lessons.lesson_for(scenario) or Lesson(scenario, metrics=lambda t, now: {},
+                                                             explain=lambda t, now: [])
+        """What the scenario's comparison shows: its table's columns, each model's header, its counter rows."""
         self.runs: Runs | None = runs
         """Interpreters compared: every run (live: from the first start_run)."""
         self.pythons = list(pythons)
@@ -270,7 +273,8 @@ class CompareScreen(RunScreen):
         if settled or self._frame % SLOW_EVERY == 0 or known != self._known:  # the models' rows at once
             self._known = known
             self._figures(slots, now)
-            self.panel(CompareTable).show({slot.name: {} for slot in slots} | self.figures, self.note)
+            self.panel(CompareTable).show({slot.name: {} for slot in slots} | self.figures, self.note,
+                                          self.lesson.figures)
             if runs is None:
                 self.panel(LessonPanel).show(shown, now)
             else:
@@ -357,7 +361,8 @@ class CompareScreen(RunScreen):
         layout pass costs the cores the next model is measured on)."""
         for slot in slots:
             if slot.name not in self.models:
-                self.models[slot.name] = VariantLanes(slot.variant, label_width=self.label_width)
+                self.models[slot.name] = VariantLanes(slot.variant, counters=self.lesson.counters,
+                                                      label_width=self.label_width)
                 self.query_one("#variants").mount(self.models[slot.name])
         planned = {slot.name for slot in slots}
         for name, lanes in self.models.items():
@@ -373,7 +378,7 @@ class CompareScreen(RunScreen):
         self._plan(slots, shown, shown_now)
         scales: dict[str, float] = {}
         for slot in slots:
-            for name in COUNTERS:
+            for name in (row.counter for row in self.lesson.counters):
                 if name in slot.trace.counters:
                     scales[name] = max(scales.get(name, 0), _peak(slot.trace.counters[name], slot.now))
         for slot in slots:
@@ -385,7 +390,8 @@ class CompareScreen(RunScreen):
             variant = slot.trace.variants[slot.variant]
             running = variant.end is None or slot.now < variant.end
             lanes.show_variant(slot.trace, slot.now, variant, (variant.start, variant.start + self.span),
-                               headline(slot.name, self.figures.get(slot.name, {}), running), scales)
+                               headline(slot.name, self.lesson.headline(self.figures.get(slot.name, {}), running)),
+                               scales)
 
     def _plan(self, slots: list[Slot], shown: Trace, shown_now: float) -> None:
         """Share the rows the models can have between them: all their lanes if they fit, else fewer rows each
@@ -400,7 +406,7 @@ class CompareScreen(RunScreen):
             lanes.append(count if over else max(count, slot.tasks))
         traces = list({id(slot.trace): slot.trace for slot in slots}.values())
         cores = max((len(t.samples[-1].cores) for t in traces if t.samples), default=0)
-        counters = sum(1 for name in COUNTERS if any(name in t.counters for t in traces))
+        counters = sum(1 for row in self.lesson.counters if any(row.counter in t.counters for t in traces))
         each = cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes)
         fixed = n * (1 + (cores if each else 1) + counters)
         rows = share_rows(lanes, budget - fixed) if self.fit else lanes

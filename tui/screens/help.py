@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui import lessons
 from tui.interpreter import FORCED, GIL_OFF, GIL_ON, REENABLED, gil_state
 from tui.widgets.palette import STATE_LABELS, SWATCH, states_in_order
 from tui.widgets.timeline import MARK
@@ -46,8 +47,7 @@ TOPICS = {
         "Cores shows each core's load and its last seconds, and how many cores of CPU the scenario's processes use. "
         "Locks shows how often each traced lock was taken, the time spent waiting for it and holding it, and who "
         "holds or waits for it now. 'What you are seeing' explains the lesson with this run's own figures. "
-        "Some scenarios add a panel of their own: requests in flight (async-fetch), results handled (futures), "
-        "the loop's lateness per heartbeat (mixed-loop), the I/O thread's latency (convoy). A yellow bar above "
+        "Some scenarios add a panel of their own: {panels}. A yellow bar above "
         "says when figures are distorted by the measuring itself or were aggregated to keep up. p edits the "
         "parameters and runs again; t shows the guide's takeaways with this session's figures.",
     ),
@@ -77,7 +77,13 @@ THREADS_ON_CPU = {
 def topic(name: str, python: dict | None = None) -> tuple[str, str]:
     """The title and text of a topic; ``python``: the interpreter of the run the screen shows (None: no run)."""
     title, text = TOPICS.get(name, TOPICS["run"])
+    text = text.replace("{panels}", panels())
     return title, text.replace("{threads}", THREADS_ON_CPU[gil_state(python) if python is not None else None])
+
+
+def panels() -> str:
+    """``requests in flight (NAME), ...``: every lesson's own panel, as it names it."""
+    return ", ".join(f"{lesson.panel.help} ({lesson.scenario})" for lesson in lessons.lessons() if lesson.panel)
 
 
 def colour_table(gil: bool = True) -> Table:

@@ -9,7 +9,7 @@ when what they show has changed.
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,22 +23,19 @@ from textual.worker import Worker, WorkerState
 
 from scenarios import catalog
 from scenarios.catalog import ParamError
-from tui import tracefile
+from tui import lessons, tracefile
 from tui.clock import LiveClock, ReplayClock
 from tui.model import Trace
 from tui.pacing import BUSY_FRAME_S, CoreUse
 from tui.runs import compares
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
-from tui.widgets.handled import HandledPanel
-from tui.widgets.inflight import InFlightPanel
-from tui.widgets.lag import LoopLagPanel
-from tui.widgets.latency import LatencyPanel
 from tui.widgets.legend import StateLegend
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.locks import LockPanel
 from tui.widgets.notices import NoticeBar
 from tui.widgets.output import OutputLog
+from tui.widgets.panel import ScenarioPanel
 from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline
 
@@ -48,15 +45,6 @@ SOON_S = FRAME_S / 2  # events arriving this long after a frame of the clock alo
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 MIN_SIZE = (60, 16)
 DENSE_OVER = 2  # the timeline turns dense by itself when there are more than twice as many lanes as rows
-
-# An extra panel for a scenario, under the cores and locks: scenario name -> a factory of a widget with
-# ``show(trace, now, window)`` (``window``: the timeline's (t0, t1), so its strips line up with the lanes).
-EXTRA_PANELS: dict[str, Callable[[], Widget]] = {
-    "async-fetch": InFlightPanel,
-    "futures": HandledPanel,
-    "mixed-loop": LoopLagPanel,
-    "convoy": LatencyPanel,
-}
 
 
 KEY_HELP = {
@@ -135,7 +123,9 @@ class RunScreen(Screen):
         self._soon = None  # a frame due for events that arrived
         self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
         self._kept: Trace | None = None  # the trace last added to app.runs
-        self.extra: Widget | None = EXTRA_PANELS[scenario]() if scenario in EXTRA_PANELS else None
+        lesson = lessons.lesson_for(scenario)
+        # the scenario's own panel, under the cores and locks (its lesson declares it)
+        self.extra = ScenarioPanel(lesson.panel) if lesson is not None and lesson.panel is not None else None
         self._found: dict[type, Widget] = {}  # each panel, found once (a query every frame costs)
 
     # --------------------------------------------------------------------------------------------- layout
@@ -340,8 +330,8 @@ class RunScreen(Screen):
             self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
             self.panel(LessonPanel).show(trace, now)
             self.panel(NoticeBar).show(trace, now)
-            if self.extra is not None and hasattr(self.extra, "show"):
-                self.extra.show(trace, now, window=timeline.window)
+            if self.extra is not None:
+                self.extra.show(trace, now, timeline.window)
         self._frame += 1
 
     def _fit_lanes(self, timeline: Timeline) -> None:

@@ -6,30 +6,9 @@ from rich.style import Style
 from rich.text import Text
 
 from tui.model import BASE_STATES, STATE_HELP
+from tui.theme import DARK, STATE_LABELS, STATES
 
-STATE_COLOURS = {
-    "queued": "#4d5566",
-    "startup": "#a371f7",
-    "cpu": "#3fb950",
-    "gil_wait": "#f0683e",
-    "core_wait": "#db61a2",
-    "io": "#4493f8",
-    "wait": "#8b949e",
-    "lock_wait": "#e3b341",
-    "lock_hold": "#39c5cf",
-}
-STATE_LABELS = {  # short enough for a lane label
-    "queued": "queued",
-    "startup": "startup",
-    "cpu": "cpu",
-    "gil_wait": "gil wait",
-    "core_wait": "core wait",
-    "io": "io",
-    "wait": "wait",
-    "lock_wait": "lock wait",
-    "lock_hold": "lock hold",
-    "done": "done",
-}
+STATE_COLOURS = {state: DARK[state] for state in STATES}
 BLOCK = "\u2588"  # a full cell of colour
 SWATCH = "\u25a0"  # the legend's small square
 

@@ -20,7 +20,9 @@ from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widgets import Static
 
+from tui.lessons.lesson import Panel
 from tui.model import Trace
+from tui.theme import DARK_INK
 
 
 class Drawn:
@@ -175,8 +177,8 @@ class TextPanel(Static):
 
 
 class ScenarioPanel(TextPanel):
-    """A scenario's own panel under the cores and locks (the run screen's EXTRA_PANELS): ``TITLE`` on its border,
-    ``describe(trace, now, window, width)`` its text, redrawn with the timeline's window."""
+    """A scenario's own panel under the cores and locks, as its lesson declares it (``Lesson.panel``): its title on
+    the border, its text redrawn with the timeline's window."""
 
     DEFAULT_CSS = """
     ScenarioPanel {
@@ -184,14 +186,15 @@ class ScenarioPanel(TextPanel):
         padding: 0 1;
     }
     """
-    TITLE = ""
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, panel: Panel, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.border_title = self.TITLE
+        self.panel = panel
+        self.border_title = panel.title
 
-    def show(self, trace: Trace, now: float, window: tuple[float, float] | None = None) -> None:
-        self.show_text(self.describe(trace, now, window, max(self.content_region.width, 10)))
-
-    def describe(self, trace: Trace, now: float, window: tuple[float, float] | None, width: int) -> Text:
-        raise NotImplementedError
+    def show(self, trace: Trace, now: float, window: tuple[float, float]) -> None:
+        panel = self.panel
+        if panel.titled is not None:
+            self.border_title = panel.titled(trace.meta.get("params", {}))
+        self.show_text(panel.describe(trace, now, window, max(self.content_region.width, 10), DARK_INK))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui import lessons
 from tui.interpreter import describe
 from tui.lessons import fmt_s
 from tui.model import Trace
@@ -31,10 +32,8 @@ def run_state(trace: Trace, clock) -> tuple[str, str]:
 
 def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None) -> Text:
     out = Text()
-    params = trace.meta.get("params", {})
-    total = params.get("tasks")  # threads-download: each task adds ``updates`` to the progress
-    if isinstance(total, int) and isinstance(params.get("updates"), int):
-        total *= params["updates"]
+    lesson = lessons.lesson_for(trace.meta.get("scenario", ""))
+    totals = lesson.totals(trace.meta.get("params", {})) if lesson is not None and lesson.totals else {}
     for name in trace.counters:
         if only is not None and name not in only:
             continue
@@ -44,8 +43,8 @@ def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None)
         label, shown = counter_words(name, value)
         out.append(f"  {label} ", style=MUTED)
         out.append(shown, style="bold")
-        if name == "progress" and isinstance(total, int):
-            out.append(f"/{total}")
+        if name in totals:
+            out.append(f"/{totals[name]}")
     return out
 
 
@@ -79,7 +78,7 @@ def short_state(trace: Trace, clock) -> tuple[str, str]:
 
 
 class StatusLine(TextPanel):
-    """``threads-download  running  1.23 s  progress 7/10  ...  Python 3.11.7, GIL on``; on a narrow terminal the
+    """``NAME  running  1.23 s  progress 7/10  ...  Python 3.11.7, GIL on``; on a narrow terminal the
     same facts in fewer words: the scenario, where the run is, the time, its progress and the GIL always show (on a
     free-threaded build, whether the GIL was off after the scenario's imports: ``3.14t, GIL off``)."""
 

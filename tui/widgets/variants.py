@@ -23,7 +23,7 @@ from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
 
-from tui.lessons import fmt_s
+from tui.lessons.lesson import CounterRow
 from tui.model import Trace, Variant
 from tui.widgets.cores import BARS, LOAD
 from tui.widgets.palette import STATE_COLOURS
@@ -34,24 +34,11 @@ NAME = Style(color="#d2a8ff", bold=True)
 FIGURE = Style(color="#f0f6fc", bold=True)
 HEADER_BG = Style(bgcolor="#161b22")
 
-# counter -> (row label, how a value reads, whether the value holds until the next one: a level, not an event)
-COUNTERS = {
-    "in_flight": ("in flight", lambda v: f"{v:,}", True, STATE_COLOURS["io"]),
-    "latency_us": ("latency", lambda v: fmt_s(v / 1e6), False, STATE_COLOURS["lock_wait"]),
-}
 
 
-def headline(name: str, figures: dict, running: bool) -> list[tuple[str, Style]]:
-    """The model's name and its headline figures, most telling first: latency for a convoy stage, else wall time
-    and speedup. A model still running says so."""
-    pieces = [(name, NAME)]
-    if figures.get("p50") is not None:
-        pieces.append((f"p50 {figures['p50']:.1f} ms", FIGURE))
-    if figures.get("wall_s") is not None:
-        pieces.append((fmt_s(figures["wall_s"]) + ("\u2026" if running else ""), FIGURE))
-    if figures.get("speedup") is not None:
-        pieces.append((f"{figures['speedup']:.2f}x", FIGURE))
-    return pieces
+def headline(name: str, figures: list[str]) -> list[tuple[str, Style]]:
+    """The model's name and its headline figures (its lesson's ``headline``: most telling first)."""
+    return [(name, NAME)] + [(figure, FIGURE) for figure in figures]
 
 
 def waiting(name: str, room: int) -> list[tuple[str, Style]]:
@@ -132,9 +119,11 @@ class VariantLanes(Timeline):
     }
     """
 
-    def __init__(self, variant: str, *, label_width: int = 30, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, variant: str, *, counters: tuple[CounterRow, ...] = (), label_width: int = 30,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(label_width=label_width, name=name, id=id, classes=classes)
+        self.counters = {row.counter: row for row in counters}
+        """The lesson's counter rows (``Lesson.counters``), drawn under the cores where the run has the counter."""
         self.set_reactive(Timeline.dense, True)
         self.variant = variant
         self.max_rows: int | None = None
@@ -197,7 +186,7 @@ class VariantLanes(Timeline):
         sample = self.trace.samples[-1] if self.trace.samples else None
         cores = len(sample.cores) if sample else 0
         core_rows = [("core", c) for c in range(cores)] if self.core_rows == "each" else [("core", None)]
-        self.extras = core_rows + [("counter", c) for c in COUNTERS if c in self.trace.counters]
+        self.extras = core_rows + [("counter", c) for c in self.counters if c in self.trace.counters]
         planned = max(self.planned, len(lanes))  # the rows planned are there before their tasks arrive
         height = 1 + max(len(self.rows), math.ceil(planned / self._per_row(planned))) + len(self.extras)
         self.virtual_size = Size(self.scrollable_content_region.width or self.size.width, height)
@@ -276,11 +265,12 @@ class VariantLanes(Timeline):
         return self._label_segments(label, figure) + spark_segments(values, 100.0, LOAD)
 
     def _counter_row(self, name: str, t0: float, t1: float, until: float) -> list[Segment]:
-        label, fmt, level, colour = COUNTERS[name]
-        values = counter_cells(self.trace.counters.get(name, []), t0, t1, self.ncols, until, level)
+        row = self.counters[name]
+        values = counter_cells(self.trace.counters.get(name, []), t0, t1, self.ncols, until, row.level)
         known = [v for v in values if v is not None]
-        figure = f"max {fmt(max(known))}" if known else "\u2013"
-        return self._label_segments(label, figure) + spark_segments(values, self.scales.get(name, 0.0), colour)
+        figure = f"max {row.reads(max(known))}" if known else "\u2013"
+        colour = STATE_COLOURS[row.state]
+        return self._label_segments(row.label, figure) + spark_segments(values, self.scales.get(name, 0.0), colour)
 
     def _label_segments(self, label: str, figure: str) -> list[Segment]:
         room = self.label_width - len(figure) - 1

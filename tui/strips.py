@@ -11,12 +11,10 @@ import bisect
 
 from rich.text import Text
 
+from tui.theme import DARK_INK, Ink
+
 BARS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"  # ▁ to █
 LOG_STEPS_MS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # a bar one step higher for each
-GOOD = "#3fb950"
-FAIR = "#e3b341"
-BAD = "#f85149"
-MUTED = "#6e7681"
 
 
 def series_cells(series: list[tuple[float, float]], t0: float, t1: float, n: int, now: float,
@@ -57,30 +55,32 @@ def log_level(ms: float) -> int:
     return max(bisect.bisect_right(LOG_STEPS_MS, ms) - 1, 0)
 
 
-def lateness_colour(ms: float) -> str:
-    return GOOD if ms < 1 else FAIR if ms < 10 else BAD
+def lateness_colour(ms: float, ink: Ink = DARK_INK) -> str:
+    """Under a millisecond good, under ten fair, else bad."""
+    return ink.good if ms < 1 else ink.fair if ms < 10 else ink.bad
 
 
-def log_strip(cells: list[float | None], gaps: list[bool] | None = None, gap_mark: str = "\u00d7") -> Text:
+def log_strip(cells: list[float | None], gaps: list[bool] | None = None, gap_mark: str = "\u00d7",
+              ink: Ink = DARK_INK) -> Text:
     """Milliseconds per cell as bars on the log scale, coloured by size; a gap cell as ``gap_mark`` in red."""
     out = Text()
     for i, ms in enumerate(cells):
         if gaps is not None and gaps[i]:
-            out.append(gap_mark, style=f"bold {BAD}")
+            out.append(gap_mark, style=f"bold {ink.bad}")
         elif ms is None:
             out.append(" ")
         else:
-            out.append(BARS[log_level(ms)], style=lateness_colour(ms))
+            out.append(BARS[log_level(ms)], style=lateness_colour(ms, ink))
     return out
 
 
-def log_scale_key() -> Text:
+def log_scale_key(ink: Ink = DARK_INK) -> Text:
     """``▁0.1 ▃1 ▅10 ▇100 ms``: how to read a log strip."""
     out = Text()
     for level in (0, 2, 4, 6):
         ms = LOG_STEPS_MS[level]
-        out.append(BARS[level], style=lateness_colour(ms))
-        out.append(f"{ms:g} ", style=MUTED)
-    out.append("ms", style=MUTED)
+        out.append(BARS[level], style=lateness_colour(ms, ink))
+        out.append(f"{ms:g} ", style=ink.faint)
+    out.append("ms", style=ink.faint)
     return out
 
