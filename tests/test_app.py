@@ -13,6 +13,7 @@ from tui.clock import SPEEDS, FrozenClock, LiveClock, ReplayClock
 from tui.model import Trace
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
+from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import RunScreen
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.status import StatusLine
@@ -126,7 +127,7 @@ def replay(trace: Trace, at: float):
 
 async def test_home_lists_scenarios_and_enter_opens_a_run_screen(monkeypatch):
     started = []
-    monkeypatch.setattr(RunScreen, "start_run", lambda self: started.append(self.scenario_name))
+    monkeypatch.setattr(ScenarioScreen, "start_run", lambda self: started.append(self.scenario_name))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, HomeScreen)
@@ -149,7 +150,7 @@ async def test_q_quits_from_home():
 
 async def test_q_quits_from_a_run_screen(monkeypatch):
     stopped = []
-    monkeypatch.setattr(RunScreen, "stop_run", lambda self, reason="cancelled": stopped.append(reason))
+    monkeypatch.setattr(ScenarioScreen, "stop_run", lambda self, reason="cancelled": stopped.append(reason))
     app = replay(fixtures.threads_download(), 0.2)
     async with app.run_test() as pilot:
         await pilot.press("q")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import pytest
 
@@ -22,7 +21,7 @@ from tui.model import Trace
 from tui.screens.compare import CompareScreen, compares, nice_span, share_rows
 from tui.screens.help import HelpScreen
 from tui.pacing import BUSY_FRAME_S
-from tui.screens import run as run_screen
+from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import FRAME_S, BatchArrived, RunScreen
 from tui.session import Batch
 from tui.widgets.compare_table import CompareTable, figures_table
@@ -53,7 +52,7 @@ async def settle(pilot) -> None:
 def no_child(monkeypatch):
     """Live runs that start no process: the scenarios each screen was asked to run."""
     started = []
-    monkeypatch.setattr(RunScreen, "start_run", lambda self: started.append((type(self), self.scenario_name)))
+    monkeypatch.setattr(ScenarioScreen, "start_run", lambda self: started.append((type(self), self.scenario_name)))
     return started
 
 
@@ -281,7 +280,7 @@ def serial_started(models: dict | None = None) -> Trace:
 async def seek(pilot, at: float) -> CompareScreen:
     """The paused comparison drawn at ``at`` (on a play head that reaches past what the trace holds so far)."""
     screen = pilot.app.screen
-    screen.clock = ReplayClock(10.0, playing=False, position=at)
+    screen.control.clock = ReplayClock(10.0, playing=False, position=at)
     screen.draw()
     await settle(pilot)
     return screen
@@ -342,8 +341,8 @@ class HandOver:
 
 
 class Monotonic:
-    """The run screen's ``time`` with a ``monotonic()`` only the test moves (the rest of the module as it is), and
-    the live clock's ``monotonic_ns`` on the same time. On the real clocks the frames drawn would depend on how
+    """A ``monotonic()`` only the test moves, for the run's control, and the live clock's ``monotonic_ns`` on the
+    same time. On the real clocks the frames drawn would depend on how
     fast the machine is (a frame is left out only within 0.25 s of the last), and the moment shown on how long it
     has been up (the trace starts at T0_NS, 1000 s of monotonic time: on a machine up for less, every frame shows
     0.0, and a frame with nothing new draws nothing)."""
@@ -357,9 +356,6 @@ class Monotonic:
     def monotonic_ns(self) -> int:
         return round(self.t * 1e9)
 
-    def __getattr__(self, name: str):
-        return getattr(time, name)
-
 
 async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often_and_says_so(monkeypatch):
     build = TraceBuilder()
@@ -368,18 +364,18 @@ async def test_while_the_scenario_can_use_every_core_the_screen_draws_less_often
         build.task(ident, f"heavy #{ident}", 0.0, kind="process", variant=1, pid=pid).state(ident, "cpu", 0.0, pid=pid)
     trace = build.trace({"scenario": "cpu-speedup", "params": {}, "python": {"version": "3.11.7", "gil": "enabled"}})
     wall = Monotonic(T0_NS / 1e9 + 0.1)  # 0.1 s into the run
-    monkeypatch.setattr(run_screen, "time", wall)
     app = paused(trace, 0.0)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        screen.clock = LiveClock(trace, monotonic_ns=wall.monotonic_ns)
-        screen.session = session = HandOver()
+        screen.control._monotonic = wall.monotonic
+        screen.control.clock = LiveClock(trace, monotonic_ns=wall.monotonic_ns)
+        screen.control.session = session = HandOver()
         screen._clock_frame()
         await settle(pilot)  # the wall clock stands still: the screen's own frame timer draws nothing meanwhile
         assert screen.busy and "every core" in screen.query_one(StatusLine).render_line(0).text
         assert session.every == FRAME_S  # events handed over once a frame, not every 10 ms
         drawn = screen._frame
-        screen._dirty = True
+        screen.control.dirty = True
         screen._clock_frame()  # a frame of the clock right after one was drawn: left out
         assert screen._frame == drawn
         wall.t += FRAME_S

@@ -10,7 +10,8 @@ The rules:
   - the trace model (tui/model.py, or the package tui/model/) never imports textual, tui.screens or tui.widgets,
     neither itself nor through the tui modules it imports; and it never imports tui.lessons (the lessons read the
     model: importing them makes the model depend on what is built on it).
-  - lessons never import textual, tui.screens or tui.widgets (headless runs and exports read them).
+  - lessons never import textual, tui.screens or tui.widgets (headless runs and exports read them), nor do the
+    other modules with no Textual in them (TEXTUAL_FREE: the run's control, clocks, session, theme, ...).
   - widgets never import screens, neither themselves nor through the tui modules they import.
   - no import cycles among the modules of scenarios/ and tui/.
 
@@ -190,6 +191,16 @@ def lesson_breaks():
                         "lessons never import Textual, screens or widgets: headless runs and exports read them")
 
 
+# modules with no Textual in them: the headless summary, exports, benchmarks and plain tests use them
+TEXTUAL_FREE = ("tui.control", "tui.clock", "tui.pacing", "tui.runs", "tui.session", "tui.stream", "tui.theme",
+                "tui.strips", "tui.summary", "tui.tracefile", "tui.export", "tui.dense", "tui.interpreter")
+
+
+def textual_free_breaks():
+    return [b for module in TEXTUAL_FREE for b in layer_breaks(
+        module, ("textual", "tui.screens", "tui.widgets"), f"{module} has no Textual in it (plain tests, headless)")]
+
+
 def widget_breaks():
     return layer_breaks("tui.widgets", ("tui.screens",), "widgets never import screens: screens compose widgets")
 
@@ -286,6 +297,11 @@ def test_lessons_never_import_textual_screens_or_widgets():
     fail_with(unexpected(lesson_breaks()))
 
 
+def test_the_textual_free_modules_stay_so():
+    assert set(TEXTUAL_FREE) <= set(source_files())
+    fail_with(unexpected(textual_free_breaks()))
+
+
 def test_widgets_never_import_screens():
     fail_with(unexpected(widget_breaks()))
 
@@ -295,7 +311,8 @@ def test_no_import_cycles():
 
 
 def test_every_pending_break_still_exists():
-    found = {key for key, _ in scenarios_breaks() + model_breaks() + lesson_breaks() + widget_breaks() + cycle_breaks()}
+    found = {key for key, _ in scenarios_breaks() + model_breaks() + lesson_breaks() + textual_free_breaks()
+             + widget_breaks() + cycle_breaks()}
     fail_with([f"PENDING lists {key} ({why}), which no longer happens: remove it from tests/test_layering.py"
                for key, why in PENDING.items() if key not in found])
 

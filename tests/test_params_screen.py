@@ -10,6 +10,7 @@ from scenarios import catalog
 from tests import fixtures
 from tui.app import make_app
 from tui.screens.params import ParamField, ParamsChoice, ParamsScreen
+from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import RunScreen
 
 
@@ -17,7 +18,7 @@ from tui.screens.run import RunScreen
 def started(monkeypatch) -> list:
     """(screen, params, seed) of every run the screens would have started."""
     runs = []
-    monkeypatch.setattr(RunScreen, "start_run", lambda self: runs.append((self, self.params, self.seed)))
+    monkeypatch.setattr(ScenarioScreen, "start_run", lambda self: runs.append((self, self.params, self.seed)))
     return runs
 
 

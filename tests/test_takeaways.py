@@ -10,6 +10,7 @@ from tui import lessons, tracefile
 from tui.app import make_app
 from tui.lessons import fmt_s
 from tui.screens.home import HomeScreen
+from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import RunScreen
 from tui.screens.takeaways import TakeawaysScreen, lines, takeaways
 from tui.session import Batch
@@ -121,11 +122,11 @@ async def test_t_opens_the_takeaways_from_a_run_screen():
 
 
 async def test_a_live_run_that_ends_joins_the_sessions_runs_once(monkeypatch):
-    monkeypatch.setattr(RunScreen, "start_run", lambda self: None)
+    monkeypatch.setattr(ScenarioScreen, "start_run", lambda self: None)
     app = make_app(scenario="threads-download")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        screen.session = object()  # stands for the session feeding this screen
+        screen.control.session = object()  # stands for the session feeding this screen
         screen.post_message(_arrived(screen.session, Batch()))
         await pilot.pause()
         assert app.runs == []  # still going

@@ -12,10 +12,11 @@ from tui.runs import Runs
 from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
+from tui.screens.scenario import ScenarioScreen
 
 
 def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
-               pythons: list | tuple = (), **replayed) -> RunScreen:
+               pythons: list | tuple = (), **replayed) -> ScenarioScreen:
     """The screen for a run: the comparison screen when its models run side by side (a comparison scenario, a
     ``model=compare`` run, a recording with variants), else the run screen. A comparison given two or more
     interpreters (``pythons``), or a recording of one, compares the interpreters on the comparison screen."""
@@ -77,7 +78,7 @@ class ConcvizApp(App):
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, RunScreen):
+            if isinstance(screen, ScenarioScreen):
                 screen.stop_run("quit")
         self.exit()
 

@@ -6,8 +6,9 @@ lengths of the lanes before any number is read. Each model has its header (name,
 each core's load and the run's counters over the same columns. Under them, the table of every model's figures
 and the lesson's explanation (tui.lessons), both as they stood at ``now``.
 
-It is a RunScreen with another layout: the session, the clocks, the keys, saving and the crash panel are the run
-screen's, so a comparison runs live, replays and fills in as each model runs the same way.
+A sibling of the run screen (tui/screens/run.py): both show a ``RunControl`` (tui/control.py: the sessions, the
+clocks, saving) and share their keys (tui/screens/scenario.py), so a comparison runs live, replays and fills in as
+each model runs the same way; this one lays the models out side by side.
 
 Interpreters compared (``concviz run NAME --python A --python B``, or a replay of such a recording): the
 scenario runs under each interpreter in turn, one child at a time (tui.runs.Runs: a Trace per run, on one shared
@@ -21,23 +22,19 @@ from __future__ import annotations
 
 import bisect
 import math
-import time
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
-from scenarios import catalog
-from tui import lessons, tracefile
-from tui.clock import ReplayClock
+from tui import lessons
+from tui.control import SLOW_EVERY
 from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
-from tui.runs import Runs, RunsClock, compares  # noqa: F401 - compares: as before
-from tui.screens import help as help_screen
-from tui.screens.run import FRAME_S, SLOW_EVERY, BatchArrived, RunScreen
+from tui.runs import Runs, compares  # noqa: F401 - compares: as before
+from tui.screens.scenario import ScenarioScreen
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -93,13 +90,12 @@ def share_rows(lanes: list[int], room: int) -> list[int]:
     return rows
 
 
-class CompareScreen(RunScreen):
+class CompareScreen(ScenarioScreen):
     """Every model of a comparison run on one shared time scale, their figures, and why they differ."""
 
+    HELP_TOPIC = "compare"
+    EARLY_FRAMES = False  # the clock's frames only: none drawn early for events (each lays out the models)
     DEFAULT_CSS = """
-    CompareScreen #body {
-        layout: vertical;
-    }
     CompareScreen #variants {
         height: auto;
         scrollbar-size-vertical: 1;
@@ -125,20 +121,11 @@ class CompareScreen(RunScreen):
     """
 
     def __init__(self, scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
-                 *, replay: Trace | Runs | None = None, clock=None, name: str | None = None,
-                 pythons: list | tuple = ()) -> None:
-        runs = replay if isinstance(replay, Runs) else None
-        if runs is not None:  # a recorded comparison of interpreters: the run screen's parts see its first run
-            replay, clock = runs[0], clock if clock is not None else ReplayClock(runs.duration)
-        super().__init__(scenario, params, seed, time_limit_s, replay=replay, clock=clock, name=name)
+                 **options) -> None:
+        super().__init__(scenario, params, seed, time_limit_s, **options)
         self.lesson = lessons.lesson_for(scenario) or Lesson(scenario, metrics=lambda t, now: {},
                                                              explain=lambda t, now: [])
         """What the scenario's comparison shows: its table's columns, each model's header, its counter rows."""
-        self.runs: Runs | None = runs
-        """Interpreters compared: every run (live: from the first start_run)."""
-        self.pythons = list(pythons)
-        """Two or more (tui.pythons.Interpreter): a live comparison of interpreters, one run under each in turn."""
-        self._sessions: list = []
         self.fit = True  # fold each model's tasks into the rows the screen has
         self.label_width = 30
         self.span = 1.0
@@ -164,85 +151,20 @@ class CompareScreen(RunScreen):
         yield Static(id="too-small")
         yield Footer()
 
-    def on_mount(self, event: events.Mount) -> None:
-        event.prevent_default()  # the run screen's own on_mount looks for panels this screen does not have
+    def on_mount(self) -> None:
         self.query_one("#figures").border_title = "figures"
         self.query_one("#why").border_title = "why: this run's own figures"
         self.query_one("#why").focus()
-        self._fit(self.size.width, self.size.height)
-        if not self.replaying and self.session is None:
-            self.start_run()
-        self.set_interval(FRAME_S, self._clock_frame)  # the clock's frames only (none drawn early for events)
-        self.draw()
 
     def _fit(self, width: int, height: int) -> None:
-        self._fit_terminal(width, height)
+        super()._fit(width, height)
         self.label_width = 30 if width >= 110 else 22
         self.tall = height >= TALL
         self.query_one(LessonPanel).watch = self._watch_line() if self.tall else ""  # short: the figures first
 
     def start_run(self) -> None:
-        if len(self.pythons) < 2:
-            super().start_run()
-            self._forget_models()
-            return
-        from tui.session import DEFAULT_TIME_LIMIT_S, Session
-
-        self.stop_run("run again")
-        scenario = catalog.get(self.scenario_name)
-        params = self.params if self.params is not None else scenario.defaults()
-        limit = self.time_limit_s or DEFAULT_TIME_LIMIT_S
-        self._sessions = [Session(scenario, params, self.seed, sink=lambda b: None, time_limit_s=limit, python=python)
-                          for python in self.pythons]
-        self.runs = Runs.for_sessions(self._sessions)
-        self.clock = RunsClock(self.runs)
-        self.recorder = tracefile.Recorder(runs=True)
+        super().start_run()
         self._forget_models()
-        self._begin(0)
-
-    def _begin(self, i: int) -> None:
-        """Start run ``i`` of a live comparison of interpreters (the one before it has ended, its tree with it)."""
-        session = self._sessions[i]
-        session.sink = lambda batch: self.post_message(BatchArrived(session, batch))
-        self.runs.current = i
-        self.session, self.busy = session, False
-        self.trace = self.runs[i]
-        self.trace.meta["started"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # when it started, not when planned
-        self.recorder.run = i
-        self._dirty = True
-        self._pump_run(session)
-
-    @work(thread=True, group="session", exit_on_error=False)
-    def _pump_run(self, session) -> None:
-        """One run of a comparison of interpreters (not exclusive: the run before it is ending, by itself)."""
-        session.pump()
-
-    def _keep_if_ended(self) -> None:
-        """A run that ended joins the session's runs; in a live comparison of interpreters the next one starts,
-        unless the learner cancelled, went home or quit."""
-        super()._keep_if_ended()
-        runs = self.runs
-        if runs is None or self.replaying or not self._sessions or self.trace.exit is None:
-            return
-        if runs.stopped is None and self.trace is runs[runs.current] and runs.current + 1 < len(runs):
-            self._begin(runs.current + 1)
-
-    def stop_run(self, reason: str = "cancelled") -> None:
-        if self.runs is not None and not self.replaying and self._sessions and self.runs.exit is None:
-            self.runs.stopped = reason  # before the child is ended: its last batch starts no other
-        super().stop_run(reason)
-
-    def save_run(self) -> None:
-        if self.runs is None or self.replaying or self.recorder is None:
-            super().save_run()
-            return
-        path = f"concviz-{self.scenario_name}-{time.strftime('%Y%m%d-%H%M%S')}.cvz"
-        try:
-            size = self.recorder.save(path, self.runs.file_meta())
-        except (OSError, tracefile.TraceFileError) as exc:
-            self.notify(f"could not save: {exc}", severity="error")
-            return
-        self.notify(f"saved {path} ({size / 1024:.1f} KiB, {len(self.runs)} interpreters): concviz replay {path}")
 
     def _forget_models(self) -> None:
         for lanes in self.models.values():
@@ -260,7 +182,7 @@ class CompareScreen(RunScreen):
             i, shown_now = runs.at(now)
             shown = runs[i]
             if self.replaying:
-                self.trace = shown
+                self.control.trace = shown
         else:
             shown, shown_now = self.trace, now
         self.panel(StatusLine).show(shown, shown_now, self.clock, self.busy)
@@ -436,18 +358,14 @@ class CompareScreen(RunScreen):
 
     # --------------------------------------------------------------------------------------------- actions
 
-    def action_step(self, direction: int) -> None:
-        self.clock.step(direction, self.span)
-        self.draw()
+    def step_span(self) -> float:
+        return self.span
 
     def action_dense(self) -> None:
         self.fit = not self.fit
         for lanes in self.models.values():
             lanes.dense = self.fit
-        self._dirty = True
-
-    def action_help(self) -> None:
-        self.app.push_screen(help_screen.HelpScreen("compare", self.keys()))
+        self.control.dirty = True
 
     def keys(self) -> list[tuple[str, str]]:
         fit = "fit every model on screen: tasks share rows when there are more than rows (off: a row each, scroll)"
