@@ -35,6 +35,7 @@ that is missing, foreign, of a newer version, damaged, or over the limits: 64 Mi
 32 MiB per chunk and 256 MiB in all once decompressed. A file that stops early (a copy or download cut short)
 loads the complete chunks it has and says so: ``meta["truncated"]`` is True and ``meta["notice"]`` is a line the
 UI can show. Saving writes a temporary file beside the target and renames it over the target when complete.
+Paths in messages are escaped (tui.text.printable): they are shown on a terminal.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from tui import __version__
 from tui.model import Trace
 from tui.runs import MAX_RUNS, Runs
 from tui.session import Batch
+from tui.text import printable
 
 FORMAT = "concviz-trace"
 VERSION = 1  # a single run's format
@@ -121,7 +123,7 @@ class Recorder:
         parts = self.file_parts(meta)
         size = sum(len(p) for p in parts)
         if size > MAX_FILE_BYTES:
-            raise TraceFileError(f"cannot write {os.fspath(path)}: the recording is {size / 2**20:.1f} MiB, "
+            raise TraceFileError(f"cannot write {printable(os.fspath(path))}: the recording is {size / 2**20:.1f} MiB, "
                                  f"over the {MAX_FILE_BYTES // 2**20} MiB a trace file may have")
         return write_atomic(path, parts)
 
@@ -188,15 +190,16 @@ def _pack_batch(batch: Batch, out: bytearray) -> None:
 def check_writable(path: str | os.PathLike) -> None:
     """Raise TraceFileError now if ``path`` cannot be written (before a run, not after it)."""
     path = os.fspath(path)
+    shown = printable(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise TraceFileError(f"cannot write {path}: it is a directory")
+        raise TraceFileError(f"cannot write {shown}: it is a directory")
     if not os.path.isdir(folder):
-        raise TraceFileError(f"cannot write {path}: the directory {folder} does not exist")
+        raise TraceFileError(f"cannot write {shown}: the directory {printable(folder)} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise TraceFileError(f"cannot write {path}: no permission to create files in {folder}")
+        raise TraceFileError(f"cannot write {shown}: no permission to create files in {printable(folder)}")
     if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise TraceFileError(f"cannot write {path}: the file is read-only")
+        raise TraceFileError(f"cannot write {shown}: the file is read-only")
 
 
 def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
@@ -224,7 +227,7 @@ def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise TraceFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise TraceFileError(f"cannot write {printable(path)}: {printable(exc.strerror or exc)}") from None
     finally:
         if tmp is not None:
             try:
@@ -241,19 +244,20 @@ def load(path: str | os.PathLike) -> "Trace | Runs":
     """The recorded run as a model (several runs under different interpreters: a tui.runs.Runs of them), or
     TraceFileError."""
     path = os.fspath(path)
+    shown = printable(path)
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
-            raise TraceFileError(f"cannot read {path}: it is a directory")
+            raise TraceFileError(f"cannot read {shown}: it is a directory")
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device could block or never end
-            raise TraceFileError(f"cannot read {path}: it is not a regular file")
+            raise TraceFileError(f"cannot read {shown}: it is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            raise TraceFileError(_too_big(path, info.st_size))
+            raise TraceFileError(_too_big(shown, info.st_size))
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise TraceFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return loads(data, name=path)
+        raise TraceFileError(f"cannot read {shown}: {printable(exc.strerror or exc)}") from None
+    return loads(data, name=shown)
 
 
 def _too_big(name: str, size: int) -> str:
@@ -270,7 +274,7 @@ def loads(data: bytes, name: str = "the trace") -> "Trace | Runs":
         batch.apply_to(trace)
     if reader.truncated:
         if reader.count == 0:
-            raise TraceFileError(f"{name} is truncated: it ends before its first complete chunk of events")
+            raise TraceFileError(f"{reader.name} is truncated: it ends before its first complete chunk of events")
         trace.meta["truncated"] = True
         trace.meta["notice"] = (f"the file ends early (a run or a copy cut short): showing its first "
                                 f"{trace.duration:.2f} s, {reader.count} complete batches")
@@ -317,7 +321,7 @@ class _Reader:
 
     def __init__(self, data: bytes, name: str) -> None:
         self.data = memoryview(data)
-        self.name = name
+        self.name = name = printable(name)  # a path as the user typed it: shown in messages, so escaped
         self.count = 0
         self.truncated = False
         self.cores: int | None = None  # every sample has as many cores as the first
