@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -397,6 +399,61 @@ def test_a_failed_save_leaves_the_existing_file_untouched(tmp_path, monkeypatch)
     assert tracefile.load(path).meta["scenario"] == "threads-download"
 
 
+def _special_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (a path holding something that is not a regular file, what the refusal calls it)."""
+    fifo = tmp_path / "fifo.cvz"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.cvz"
+    folder.mkdir()
+    sock_path = tmp_path / "sock.cvz"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    sock.close()  # the socket file stays
+    real = tmp_path / "real.cvz"
+    real.write_bytes(b"the file a link points to")
+    link = tmp_path / "link.cvz"
+    link.symlink_to(real)
+    dangling = tmp_path / "dangling.cvz"
+    dangling.symlink_to(tmp_path / "nowhere.cvz")
+    return {"fifo": (fifo, "it is a named pipe (FIFO)"), "directory": (folder, "it is a directory"),
+            "socket": (sock_path, "it is a socket"), "device": (Path("/dev/null"), "it is a device"),
+            "link": (link, f"it is a symbolic link, and concviz writes only regular files: give the file it points "
+                           f"to, {real}"),
+            "dangling link": (dangling, "it is a symbolic link")}
+
+
+def _what_is(path: Path) -> tuple:
+    info = os.lstat(path)
+    return info.st_mode, info.st_ino, info.st_rdev, os.readlink(path) if path.is_symlink() else None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "socket", "device", "link", "dangling link"])
+def test_only_regular_files_are_written_over(tmp_path, kind):
+    path, says = _special_files(tmp_path)[kind]
+    before, listing = _what_is(path), sorted(os.listdir(tmp_path))
+    for write in (tracefile.check_writable, lambda p: tracefile.write_atomic(p, [b"data"])):
+        with pytest.raises(TraceFileError) as refused:
+            write(path)
+        assert str(refused.value) == f"cannot write {path}: {says}" or str(refused.value).startswith(
+            f"cannot write {path}: {says}, and concviz writes only regular files")
+    assert _what_is(path) == before and sorted(os.listdir(tmp_path)) == listing  # untouched, no temporary file
+    assert (tmp_path / "real.cvz").read_bytes() == b"the file a link points to"
+
+
+def test_what_is_at_the_target_is_checked_again_right_before_the_rename(tmp_path, monkeypatch):
+    path = tmp_path / "out.cvz"
+    real_fsync = os.fsync
+
+    def a_fifo_appears(fd):  # while the file is being written, something else takes the path
+        real_fsync(fd)
+        os.mkfifo(path)
+
+    monkeypatch.setattr(tracefile.os, "fsync", a_fifo_appears)
+    with pytest.raises(TraceFileError, match="out.cvz: it is a named pipe"):
+        tracefile.write_atomic(path, [b"data"])
+    assert stat.S_ISFIFO(os.lstat(path).st_mode) and os.listdir(tmp_path) == ["out.cvz"]
+
+
 def test_saving_a_recording_over_the_size_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(tracefile, "MAX_FILE_BYTES", 100)
     recorder = tracefile.Recorder()
@@ -442,3 +499,15 @@ def test_a_damaged_file_is_one_line_and_status_2(tmp_path, small_file, command):
 def test_record_to_a_path_that_cannot_be_written_fails_before_running(tmp_path):
     result = concviz("record", "threads-download", "-o", tmp_path / "nowhere" / "t.cvz")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link"])
+@pytest.mark.parametrize("command", ["record", "export"])
+def test_the_command_line_refuses_an_output_that_is_not_a_regular_file(tmp_path, kind, command):
+    path, says = _special_files(tmp_path)[kind]
+    before = _what_is(path)
+    args = ["record", "threads-download"] if command == "record" else ["export", TRACES / "threads-download.cvz"]
+    result = concviz(*args, "-o", path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"concviz: cannot write {path}: {says}")
+    assert _what_is(path) == before

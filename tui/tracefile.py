@@ -34,8 +34,9 @@ Loading reads data only (JSON and struct; never pickle, eval or import) and refu
 that is missing, foreign, of a newer version, damaged, or over the limits: 64 MiB on disk, a 1 MiB header,
 32 MiB per chunk and 256 MiB in all once decompressed. A file that stops early (a copy or download cut short)
 loads the complete chunks it has and says so: ``meta["truncated"]`` is True and ``meta["notice"]`` is a line the
-UI can show. Saving writes a temporary file beside the target and renames it over the target when complete.
-Paths in messages are escaped (tui.text.printable): they are shown on a terminal.
+UI can show. Saving writes a temporary file beside the target and renames it over the target when complete; it
+writes only regular files: a FIFO, device, socket, directory or symbolic link at the target is refused, not
+replaced. Paths in messages are escaped (tui.text.printable): they are shown on a terminal.
 """
 
 from __future__ import annotations
@@ -187,32 +188,62 @@ def _pack_batch(batch: Batch, out: bytearray) -> None:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def check_writable(path: str | os.PathLike) -> None:
-    """Raise TraceFileError now if ``path`` cannot be written (before a run, not after it)."""
+def check_writable(path: str | os.PathLike) -> os.stat_result | None:
+    """Raise TraceFileError now if ``path`` cannot be written (before a run, not after it): its directory must take
+    new files, and whatever is at ``path`` already must be a regular file (``regular_or_none``, whose answer this
+    returns)."""
     path = os.fspath(path)
     shown = printable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise TraceFileError(f"cannot write {shown}: it is a directory")
+    existing = regular_or_none(path)
     if not os.path.isdir(folder):
         raise TraceFileError(f"cannot write {shown}: the directory {printable(folder)} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise TraceFileError(f"cannot write {shown}: no permission to create files in {printable(folder)}")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+    if existing is not None and not os.access(path, os.W_OK):
         raise TraceFileError(f"cannot write {shown}: the file is read-only")
+    return existing
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def regular_or_none(path: str) -> os.stat_result | None:
+    """What is at ``path`` if it is a regular file, None if nothing is; anything else is a TraceFileError.
+
+    concviz writes only regular files: a FIFO, a device, a socket or a directory at the output path is refused, never
+    replaced. So is a symbolic link, even to a regular file: the file is written by renaming a new one over the path,
+    which would replace the link itself, and following it could be led to write where the user did not mean to."""
+    shown = printable(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise TraceFileError(f"cannot write {shown}: {printable(exc.strerror or exc)}") from None
+    if stat.S_ISREG(info.st_mode):
+        return info
+    if stat.S_ISLNK(info.st_mode):
+        real = os.path.realpath(path)
+        hint = f": give the file it points to, {printable(real)}" if os.path.isfile(real) else ""
+        raise TraceFileError(f"cannot write {shown}: it is a symbolic link, and concviz writes only regular "
+                             f"files{hint}")
+    kind = next((name for test, name in _NOT_REGULAR if test(info.st_mode)), "not a regular file")
+    raise TraceFileError(f"cannot write {shown}: it is {kind}, and concviz writes only regular files")
 
 
 def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
     """Write ``parts`` to a temporary file beside ``path``, fsync it, then rename it over ``path``.
 
-    An existing file is replaced only once the new one is complete. Returns the bytes written."""
+    An existing file is replaced only once the new one is complete, and only if it is a regular file: what is at
+    ``path`` is checked again right before the rename (the rename itself never follows a link). Returns the bytes
+    written."""
     path = os.fspath(path)
-    check_writable(path)
+    shown = printable(path)
+    existing = check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        mode = 0o644
+    mode = existing.st_mode & 0o777 if existing is not None else 0o644
     size = 0
     tmp = None
     try:
@@ -224,10 +255,11 @@ def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
             f.flush()
             os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
+        regular_or_none(path)  # a FIFO or device put there while the file was written is refused too
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise TraceFileError(f"cannot write {printable(path)}: {printable(exc.strerror or exc)}") from None
+        raise TraceFileError(f"cannot write {shown}: {printable(exc.strerror or exc)}") from None
     finally:
         if tmp is not None:
             try:
