@@ -21,7 +21,7 @@ from tui import tracefile
 from tui.report import render
 from tui.session import Batch
 from tui.summary import summarize
-from tui.text import printable
+from tui.text import printable, strict_json
 
 CONCVIZ = str(Path(sys.executable).with_name("concviz"))
 TRACE = str(Path(__file__).parent / "traces" / "threads-download.cvz")
@@ -66,6 +66,18 @@ def test_printable_output_is_printable_and_a_fixed_point(text, limit):
         assert shown == text
 
 
+def test_strict_json_writes_null_for_non_finite_numbers_and_says_where():
+    doc = {"a": float("nan"), "b": [1.5, float("inf")], "c": {"d": -float("inf")}, "e": "NaN"}
+    out = json.loads(strict_json(doc), parse_constant=_refuse)
+    assert out == {"a": None, "b": [1.5, None], "c": {"d": None}, "e": "NaN", "non_finite": ["a", "b[1]", "c.d"]}
+    assert doc["a"] != doc["a"]  # the caller's object is left as it was
+    assert strict_json({"a": 1}) == '{"a": 1}'  # nothing to note: nothing added
+
+
+def _refuse(constant: str):
+    raise AssertionError(f"not strict JSON: {constant}")
+
+
 # ---------------------------------------------------------------------------------------------- a hostile trace
 
 HOSTILE_META = {"scenario": "threads-download", "params": {"tasks" + EVIL: "v" + EVIL}, "seed": EVIL,
@@ -107,10 +119,10 @@ def test_the_headless_tables_show_every_string_of_a_hostile_trace_escaped(hostil
         assert name + SHOWN in text or name + SHOWN[:40] in text, name
 
 
-def test_the_headless_json_of_a_hostile_trace_escapes_every_string(hostile_file):
-    text = json.dumps(summarize(tracefile.load(hostile_file)))
+def test_the_headless_json_of_a_hostile_trace_is_strict_and_escapes_every_string(hostile_file):
+    text = strict_json(summarize(tracefile.load(hostile_file)))
     assert text.isascii() and text.isprintable()
-    summary = json.loads(text)
+    summary = json.loads(text, parse_constant=_refuse)
     assert summary["tasks"][0]["name"] == "task" + EVIL  # the data itself is kept: JSON says exactly what it was
 
 
@@ -119,12 +131,12 @@ def concviz(*args, **kwargs) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL, **kwargs)
 
 
-def test_export_of_a_hostile_trace_prints_nothing_raw(hostile_file, tmp_path):
+def test_export_of_a_hostile_trace_prints_nothing_raw_and_writes_strict_json(hostile_file, tmp_path):
     out = tmp_path / f"out{EVIL}.json"
     done = concviz("export", hostile_file, "-o", out)
     assert done.returncode == 0, done.stderr
     assert clean(done.stdout + done.stderr) and SHOWN in done.stdout
-    doc = json.loads(out.read_text())
+    doc = json.loads(out.read_text(), parse_constant=_refuse)
     names = {e["args"]["name"] for e in doc["traceEvents"] if e["name"] == "thread_name"}
     assert "task" + EVIL in names
 

@@ -5,13 +5,12 @@ written) prints one line to stderr and exits with status 2, never a traceback.
 
 Everything printed here that came from outside (a path, a name or line from a trace or a child) goes through
 tui.text.printable: control characters and escape sequences are shown escaped, never sent to the terminal. JSON
-(``--json``, ``export``) escapes every control character itself.
+(``--json``, ``export``) is strict: json escapes every control character, and a non-finite number is written as null.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 
@@ -146,6 +145,7 @@ def cmd_headless(args) -> int:
     from tui.runs import Runs
     from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
     from tui.summary import summarize
+    from tui.text import strict_json
 
     scenario, params, limit, pythons = resolve_run(args)
     if len(pythons) > 1:
@@ -155,7 +155,7 @@ def cmd_headless(args) -> int:
                              python=pythons[0] if pythons else None)
     summary = trace.summary() if isinstance(trace, Runs) else summarize(trace)
     if args.json:
-        print(json.dumps(summary))
+        print(strict_json(summary))  # a non-finite number (a child may report one) becomes null, listed
     else:
         from rich.console import Console
 
@@ -204,6 +204,9 @@ def cmd_export(args) -> int:
         raise UsageError(f"-o {printable(args.output)} is the trace itself: choose another file for the export")
     tracefile.check_writable(args.output)
     count = export.write_chrome_trace(trace, args.output)
+    if trace.meta.get("truncated"):  # what it has is exported (otherData.truncated says so too)
+        print(f"concviz: {printable(args.file)} ends early (a run or a copy cut short): exported its first "
+              f"{trace.duration:.2f} s", file=sys.stderr)
     print(f"wrote {count} trace events to {printable(args.output)} (open it in ui.perfetto.dev or chrome://tracing)")
     return 0
 
