@@ -72,6 +72,7 @@ MAX_CHUNK_BYTES = 32 * 2**20  # decompressed, one chunk
 MAX_HEADER_BYTES = 2**20
 CHUNK_BYTES = 64 * 2**10  # the recorder starts a new chunk past this much data
 MAX_BATCH_RECORDS = 100_000  # a bigger batch is recorded as several (applying them gives the same model)
+MAX_CORES = 8192  # Linux's own limit (NR_CPUS): the screens draw a row per core, so a file may not claim more
 
 PREFIX = struct.Struct("<8sHI")
 CHUNK = struct.Struct("<III")
@@ -394,6 +395,7 @@ class _Reader:
                 raise TraceFileError(f"{self.name} is damaged: its header has no valid {key!r}")
         if not _SCENARIO_NAME.fullmatch(header["scenario"]):
             raise TraceFileError(f"{self.name} is damaged: {header['scenario'][:40]!r} is not a scenario name")
+        self._cores(header["machine"], "its header")
         if version >= RUNS_VERSION:
             self._runs_header(header)
         return {k: v for k, v in header.items() if k not in ("format", "version")}
@@ -407,6 +409,14 @@ class _Reader:
                     or not isinstance(run.get("params", {}), dict) or run.get("scenario", header["scenario"]) \
                     != header["scenario"] or not isinstance(run.get("machine", {}), dict):
                 raise TraceFileError(f"{self.name} is damaged: run {i + 1} in its header is not a valid run")
+            self._cores(run.get("machine", {}), f"run {i + 1} in its header")
+
+    def _cores(self, machine: dict, where: str) -> None:
+        """A machine's ``cores``, if given, is a whole number the screens can draw a row for each of."""
+        cores = machine.get("cores")
+        if cores is not None and not (type(cores) is int and 1 <= cores <= MAX_CORES):
+            raise TraceFileError(f"{self.name} is damaged: {where} gives {printable(repr(cores), 40)} cores, not a "
+                                 f"whole number from 1 to {MAX_CORES}")
 
     def batches(self) -> Iterator[tuple[int, Batch]]:
         """(run index, batch): the index is 0 in a single run's file."""
@@ -511,8 +521,8 @@ class _Unpacker:
             batch.records.append(self._record())
         for _ in range(n_samples):
             t_ns, proc_cores, threads, rss, ctx, processes, n = self._take(SAMPLE)
-            if n != (self.reader.cores or n) or n == 0:
-                raise self._damaged(f"a sample has {n} cores, not {self.reader.cores or 'at least 1'}")
+            if n != (self.reader.cores or n) or not 1 <= n <= MAX_CORES:
+                raise self._damaged(f"a sample has {n} cores, not {self.reader.cores or f'1 to {MAX_CORES}'}")
             self.reader.cores = n
             cores = self._take(struct.Struct(f"<{n}d"))
             if not all(math.isfinite(v) for v in (proc_cores, *cores)):
@@ -543,6 +553,8 @@ class _Unpacker:
             raise self._damaged(f"unknown record type {typ}")
         elif typ == wire.STATE and a >= len(wire.STATES) or typ == wire.TASK and a >= len(wire.TASK_KINDS):
             raise self._damaged(f"a record names an unknown state or task kind ({a})")
+        elif typ == wire.HELLO and not 1 <= z <= MAX_CORES:  # the model takes the machine's cores from it
+            raise self._damaged(f"its start record gives {z} cores, not 1 to {MAX_CORES}")
         return (pid, typ, a, b, ident, x, y, z, text)
 
 
