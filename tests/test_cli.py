@@ -71,3 +71,4 @@ def test_list_names_every_scenario_with_its_parameters():
         assert scenario.name in listed
         for param in scenario.params:
             assert f"{param.name}={param.default}" in listed
+    assert "\\n" not in listed  # a parameter a line

@@ -176,8 +176,9 @@ def test_list_shows_a_scenarios_text_escaped(monkeypatch, capsys):
     from tui import cli
 
     odd = Scenario("odd", "tests.odd", "title" + EVIL, "guide" + EVIL, "watch [bold]" + EVIL,
-                   params=(Param("p", "x" + EVIL, "help", choices=("x" + EVIL,)),))
+                   params=(Param("p", "x" + EVIL, "help", choices=("x" + EVIL,)), Param("q", 1, "help")))
     monkeypatch.setattr(catalog, "_catalog", {"odd": odd})
     assert cli.cmd_list() == 0
     out = capsys.readouterr().out
     assert clean(out) and "guide\\x1b]0;" in out and "[bold]" in out  # shown, not read as Rich markup
+    assert "q=1" in out.splitlines()[-2]  # each parameter on a line of its own

@@ -129,8 +129,8 @@ def cmd_list() -> int:
     table.add_column("what to watch")
     table.add_column("parameters: default (allowed)")
     for s in scenarios().values():  # Text: a scenario module (CONCVIZ_EXTRA_SCENARIOS too) is shown, never obeyed
-        params = "\n".join(printable(f"{p.name}={p.default} ({_allowed(p)})") for p in s.params)
-        table.add_row(*(Text(printable(cell, None)) for cell in (s.name, s.guide, s.watch, params)))
+        params = "\n".join(printable(f"{p.name}={p.default} ({_allowed(p)})") for p in s.params)  # a line each
+        table.add_row(*(Text(printable(cell, None)) for cell in (s.name, s.guide, s.watch)), Text(params))
     Console().print(table)
     return 0
 
