@@ -24,6 +24,13 @@ class ParamError(ValueError):
     """A parameter value that is unknown, malformed or out of range (the message names what is allowed)."""
 
 
+def quoted(text: object, limit: int = 60) -> str:
+    """What the user typed, for a message: quoted and escaped as ``repr`` does (control characters, escape
+    sequences), and cut to ``limit`` characters."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 2] + "\u2026" + shown[-1]
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -65,14 +72,14 @@ class Param:
                     raise ValueError
             else:
                 value = str(text)
-        except ValueError:
-            raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}") from None
+        except (ValueError, OverflowError):  # OverflowError: float() of an int too large for a float
+            raise ParamError(f"{self.name}={quoted(text)} is not valid: {self.name} takes {self.allowed()}") from None
         if self.choices and value not in self.choices:
-            raise ParamError(f"{self.name}={text!r} is not valid: {self.name} takes {self.allowed()}")
+            raise ParamError(f"{self.name}={quoted(text)} is not valid: {self.name} takes {self.allowed()}")
         if isinstance(value, str):  # a choice, checked above: strings have no range
             return value
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise ParamError(f"{self.name}={text!r} is out of range: {self.name} takes {self.allowed()}")
+            raise ParamError(f"{self.name}={quoted(text)} is out of range: {self.name} takes {self.allowed()}")
         return value
 
 
@@ -103,7 +110,7 @@ class Scenario:
             if p.name == name:
                 return p
         names = ", ".join(p.name for p in self.params) or "none"
-        raise ParamError(f"unknown parameter {name!r} for {self.name}: its parameters are {names}")
+        raise ParamError(f"unknown parameter {quoted(name)} for {self.name}: its parameters are {names}")
 
     def defaults(self) -> dict[str, Value]:
         return {p.name: p.default for p in self.params}
@@ -160,5 +167,5 @@ def scenarios() -> dict[str, Scenario]:
 def get(name: str) -> Scenario:
     found = scenarios()
     if name not in found:
-        raise ParamError(f"unknown scenario {name!r}: choose one of {', '.join(found)}")
+        raise ParamError(f"unknown scenario {quoted(name)}: choose one of {', '.join(found)}")
     return found[name]

@@ -31,6 +31,7 @@ def concviz(*args: str) -> subprocess.CompletedProcess:
     (["replay", __file__], "not a concviz trace"),
     (["export", TRACE, "-o", TRACE], "is the trace itself"),
     (["export", "/no/such/file.cvz", "-o", "/tmp/out.json"], "/no/such/file.cvz"),
+    (["export", "/no/such/file.cvz", "-o", TRACE], "/no/such/file.cvz"),  # not a traceback from comparing the two
 ])
 def test_bad_input_is_one_line_and_status_2(args, says):
     done = concviz(*args)
@@ -70,3 +71,4 @@ def test_list_names_every_scenario_with_its_parameters():
         assert scenario.name in listed
         for param in scenario.params:
             assert f"{param.name}={param.default}" in listed
+    assert "\\n" not in listed  # a parameter a line

@@ -224,3 +224,104 @@ def test_write_chrome_trace_writes_loadable_json_atomically(tmp_path, monkeypatc
     with pytest.raises(tracefile.TraceFileError, match="No space left"):
         export.write_chrome_trace(trace, out)
     assert out.read_text() == "previous" and os.listdir(tmp_path) == ["run.json"]
+
+
+# ------------------------------------------------------------------------------------------ strict JSON
+
+
+def strict_load(text: str) -> dict:
+    """json.loads as a strict parser reads JSON: NaN, Infinity and -Infinity are not JSON."""
+    def refuse(constant: str):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+INF_META = {"scenario": "threads-download", "params": {"tasks": float("inf"), "ok": 1.5}, "seed": float("nan"),
+            "python": {"version": "3.11"}, "machine": {"cores": 2, "mhz": -float("inf")}}
+
+
+def test_non_finite_numbers_in_a_header_export_as_null_and_are_listed(tmp_path):
+    recorder = tracefile.Recorder()
+    recorder.add(tracefile.Batch(records=TraceBuilder().hello().records))
+    path = tmp_path / "inf.cvz"
+    recorder.save(path, INF_META)  # json writes Infinity and NaN into the header; json.loads reads them back
+    out = tmp_path / "inf.json"
+    export.write_chrome_trace(tracefile.load(path), out)
+
+    other = strict_load(out.read_text())["otherData"]
+    assert other["params"] == {"tasks": None, "ok": 1.5} and other["seed"] is None
+    assert other["machine"] == {"cores": 2, "mhz": None}
+    assert other["non_finite"] == ["otherData.params.tasks", "otherData.seed", "otherData.machine.mhz"]
+    assert other["notes"][-1] == ("3 value(s) that were not finite numbers (NaN or Infinity) are written as null: "
+                                  "otherData.params.tasks, otherData.seed, otherData.machine.mhz")
+
+
+def test_a_finite_export_has_no_note_of_non_finite_numbers():
+    text = export.to_json(export.chrome_trace(contended_run()))
+    assert "non_finite" not in strict_load(text)["otherData"]
+
+
+def test_the_headless_summary_is_strict_json_whatever_the_child_reported():
+    from tui.summary import summarize
+    from tui.text import strict_json
+
+    info = json.dumps({"metrics": {"odd": float("nan")}, "results": [1.0, float("inf")]})
+    trace = TraceBuilder().hello().task(1, "t", 0.0).info(info).end(1, 0.5).run_end(0.5).trace(INF_META)
+    summary = strict_load(strict_json(summarize(trace)))
+    assert summary["metrics"]["odd"] is None and summary["results"] == [1.0, None]
+    assert summary["non_finite"] == ["params.tasks", "seed", "machine.mhz", "metrics.odd", "results[1]"]
+
+
+def test_many_non_finite_numbers_are_counted_past_the_first_twenty():
+    from tui.text import MAX_PATHS, strict_json
+
+    doc = strict_load(strict_json({"values": [float("nan")] * 50}))
+    assert doc["values"] == [None] * 50 and doc["non_finite_count"] == 50
+    assert doc["non_finite"] == [f"values[{i}]" for i in range(MAX_PATHS)]
+
+
+# ------------------------------------------------------------------------------------------ a file cut short
+
+
+def test_a_file_cut_short_exports_what_it_has_and_says_so(tmp_path):
+    import subprocess
+    import sys
+
+    whole = (TRACES / "threads-download.cvz").read_bytes()
+    meta, batches, _ = tracefile.read_batches(whole)
+    recorder = tracefile.Recorder(chunk_bytes=300)
+    for batch in batches:
+        recorder.add(batch)
+    data = b"".join(recorder.file_parts(meta))
+    cut = tmp_path / "cut.cvz"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    loaded = tracefile.load(cut)
+    assert loaded.meta["truncated"]
+
+    out = tmp_path / "cut.json"
+    done = subprocess.run([str(Path(sys.executable).with_name("concviz")), "export", str(cut), "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f"concviz: {cut} ends early (a run or a copy cut short): exported its first "
+                           f"{loaded.duration:.2f} s\n")
+    doc = strict_load(out.read_text())
+    assert doc["otherData"]["truncated"] is True and "ends early" in doc["otherData"]["notice"]
+    assert f"wrote {len(doc['traceEvents'])} trace events" in done.stdout
+    whole_doc = export.chrome_trace(tracefile.loads(whole))
+    assert "truncated" not in whole_doc["otherData"] and len(doc["traceEvents"]) < len(whole_doc["traceEvents"])
+
+
+def test_a_comparison_cut_short_exports_what_it_has_and_says_so():
+    from tests.test_interpreters_compared import recorded_bytes, two_runs
+
+    data = recorded_bytes(*two_runs(), chunk_bytes=200)
+    for end in range(len(data) - 1, 0, -1):  # the longest cut that still loads
+        try:
+            runs = tracefile.loads(data[:end])
+        except tracefile.TraceFileError:
+            continue
+        if runs.meta.get("truncated"):
+            break
+    other = strict_load(export.to_json(export.chrome_trace(runs)))["otherData"]
+    assert other["truncated"] is True and other["notice"] == runs.meta["notice"]

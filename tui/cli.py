@@ -2,16 +2,20 @@
 
 Bad input (an unknown scenario or parameter, a value out of range, a damaged file, a path that cannot be
 written) prints one line to stderr and exits with status 2, never a traceback.
+
+Everything printed here that came from outside (a path, a name or line from a trace or a child) goes through
+tui.text.printable: control characters and escape sequences are shown escaped, never sent to the terminal. JSON
+(``--json``, ``export``) is strict: json escapes every control character, and a non-finite number is written as null.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 
 from tui import __version__
+from tui.text import printable
 
 EXIT_USAGE = 2
 DEFAULT_SEED = 1
@@ -68,11 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
+    from scenarios.catalog import quoted
+
     params = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"-p takes KEY=VALUE, got {pair!r}")
+            raise UsageError(f"-p takes KEY=VALUE, got {quoted(pair)}")
         params[key.strip()] = value.strip()
     return params
 
@@ -113,6 +119,7 @@ def resolve_pythons(paths: list[str], scenario, params: dict) -> list:
 def cmd_list() -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from scenarios.catalog import scenarios
 
@@ -121,9 +128,9 @@ def cmd_list() -> int:
     table.add_column("guide")
     table.add_column("what to watch")
     table.add_column("parameters: default (allowed)")
-    for s in scenarios().values():
-        params = "\n".join(f"{p.name}={p.default} ({_allowed(p)})" for p in s.params)
-        table.add_row(s.name, s.guide, s.watch, params)
+    for s in scenarios().values():  # Text: a scenario module (CONCVIZ_EXTRA_SCENARIOS too) is shown, never obeyed
+        params = "\n".join(printable(f"{p.name}={p.default} ({_allowed(p)})") for p in s.params)  # a line each
+        table.add_row(*(Text(printable(cell, None)) for cell in (s.name, s.guide, s.watch)), Text(params))
     Console().print(table)
     return 0
 
@@ -138,6 +145,7 @@ def cmd_headless(args) -> int:
     from tui.runs import Runs
     from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
     from tui.summary import summarize
+    from tui.text import strict_json
 
     scenario, params, limit, pythons = resolve_run(args)
     if len(pythons) > 1:
@@ -147,7 +155,7 @@ def cmd_headless(args) -> int:
                              python=pythons[0] if pythons else None)
     summary = trace.summary() if isinstance(trace, Runs) else summarize(trace)
     if args.json:
-        print(json.dumps(summary))
+        print(strict_json(summary))  # a non-finite number (a child may report one) becomes null, listed
     else:
         from rich.console import Console
 
@@ -159,7 +167,6 @@ def cmd_headless(args) -> int:
 
 def cmd_record(args) -> int:
     from tui import tracefile
-    from tui.pythons import printable
     from tui.session import DEFAULT_TIME_LIMIT_S, run_each, run_headless
 
     scenario, params, limit, pythons = resolve_run(args)
@@ -188,16 +195,19 @@ def cmd_record(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from tui import export, tracefile
-
     import os
 
-    if os.path.exists(args.output) and os.path.samefile(args.file, args.output):
-        raise UsageError(f"-o {args.output} is the trace itself: choose another file for the export")
+    from tui import export, tracefile
+
     trace = tracefile.load(args.file)
+    if os.path.exists(args.output) and os.path.samefile(args.file, args.output):
+        raise UsageError(f"-o {printable(args.output)} is the trace itself: choose another file for the export")
     tracefile.check_writable(args.output)
     count = export.write_chrome_trace(trace, args.output)
-    print(f"wrote {count} trace events to {args.output} (open it in ui.perfetto.dev or chrome://tracing)")
+    if trace.meta.get("truncated"):  # what it has is exported (otherData.truncated says so too)
+        print(f"concviz: {printable(args.file)} ends early (a run or a copy cut short): exported its first "
+              f"{trace.duration:.2f} s", file=sys.stderr)
+    print(f"wrote {count} trace events to {printable(args.output)} (open it in ui.perfetto.dev or chrome://tracing)")
     return 0
 
 
@@ -211,7 +221,7 @@ def cmd_app(args) -> int:
 
         if not (0.1 <= args.speed <= 10):
             raise UsageError(f"--speed {args.speed:g} is out of range: it takes 0.1 to 10")
-        kwargs = dict(replay=tracefile.load(args.file), speed=args.speed, replay_path=args.file)
+        kwargs = dict(replay=tracefile.load(args.file), speed=args.speed, replay_path=printable(args.file))
     from tui.app import make_app  # Textual is imported only once the input is known to be good
 
     make_app(**kwargs).run()
@@ -241,11 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             return cmd_export(args)
         return cmd_app(args)
-    except (UsageError, ParamError) as exc:
-        print(f"concviz: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except _file_errors() as exc:
-        print(f"concviz: {exc}", file=sys.stderr)
+    except (UsageError, ParamError, *_file_errors()) as exc:
+        print(f"concviz: {printable(exc, None)}", file=sys.stderr)  # argparse quotes what the user typed raw
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

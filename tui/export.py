@@ -15,6 +15,8 @@ What goes where (timestamps ``ts`` and durations ``dur`` in microseconds from th
   already waiting when it was released.
 Where the model kept only totals (a hot lock's older spans folded into 50 ms buckets), the export shows those totals
 as a counter per lane ("<lane> lock ms per 50 ms (folded)") and lists the model's notes in ``otherData.notes``.
+The JSON is strict: a value that is not a finite number is written as null and listed in ``otherData.non_finite``
+(with a note); a file cut short exports what it has, with ``otherData.truncated`` and ``otherData.notice``.
 
 Interpreters compared (a tui.runs.Runs): every run as above, one after another on one time line (each from where
 the one before it ended, as the comparison screen's clock has them); its processes are named after the scenario
@@ -26,13 +28,12 @@ notes. Thread ids never repeat across runs; a pid that an earlier run used too i
 
 from __future__ import annotations
 
-import json
-
 from tui import __version__
 from tui.model import FOLD_S, Trace
 from tui.model.cells import stretch_state
 from tui.model.lanes import alive_until, ends_by, span_start
 from tui.runs import Runs
+from tui.text import mark_non_finite, strict_json
 from tui.tracefile import write_atomic
 
 PID_SHIFT = 1 << 22  # above Linux's largest pid (pid_max is at most 2^22)
@@ -41,8 +42,23 @@ PID_SHIFT = 1 << 22  # above Linux's largest pid (pid_max is at most 2^22)
 def write_chrome_trace(trace: Trace | Runs, path) -> int:
     """Write the trace's Chrome JSON atomically; returns the number of events written."""
     doc = chrome_trace(trace)
-    write_atomic(path, [json.dumps(doc, separators=(",", ":")).encode()])
+    write_atomic(path, [to_json(doc).encode()])
     return len(doc["traceEvents"])
+
+
+def to_json(doc: dict) -> str:
+    """``chrome_trace``'s object as strict JSON: a value that is not a finite number (a header may say anything) is
+    written as null, listed in ``otherData.non_finite`` and noted in ``otherData.notes``."""
+    return strict_json(doc, _mark_non_finite, separators=(",", ":"))
+
+
+def _mark_non_finite(doc: dict, paths: list[str]) -> None:
+    other = doc.setdefault("otherData", {})
+    mark_non_finite(other, paths)
+    notes = other.get("notes") if isinstance(other.get("notes"), list) else []
+    shown = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+    other["notes"] = [*notes, f"{len(paths)} value(s) that were not finite numbers (NaN or Infinity) are written as "
+                              f"null: {shown}"]
 
 
 def chrome_trace(trace: Trace | Runs) -> dict:
@@ -57,8 +73,14 @@ def chrome_trace(trace: Trace | Runs) -> dict:
             **{k: trace.meta.get(k) for k in ("scenario", "params", "seed", "python", "machine", "started")},
             "exit": trace.exit,
             "notes": trace.load_notes() if hasattr(trace, "load_notes") else [],
+            **_cut_short(trace.meta),
         },
     }
+
+
+def _cut_short(meta: dict) -> dict:
+    """``truncated`` and ``notice`` for a file that ended early (tui.tracefile): what it has is exported, saying so."""
+    return {"truncated": True, "notice": meta.get("notice")} if meta.get("truncated") else {}
 
 
 def _runs_trace(runs: Runs) -> dict:
@@ -99,6 +121,7 @@ def _runs_trace(runs: Runs) -> dict:
             **{k: runs.meta.get(k) for k in ("scenario", "params", "seed", "machine", "started")},
             "exit": runs.exit,
             "runs": about,
+            **_cut_short(runs.meta),
         },
     }
 

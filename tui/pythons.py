@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 import scenarios
+from tui.text import printable  # re-exported: tui.lessons.interpreters imports it from here
 
 OLDEST = (3, 11)
 CHECK_TIMEOUT_S = 30.0  # importing a module the scenario needs (aiohttp) on a slow, busy machine
@@ -70,15 +71,6 @@ class Interpreter:
     @property
     def version(self) -> str:
         return str(self.info.get("version", "?"))
-
-
-def printable(text: object, limit: int = 200) -> str:
-    """Text from outside (a path, a version a child reported) as it may be shown: control characters escaped, cut
-    to ``limit`` characters."""
-    text = str(text)
-    if not text.isprintable():
-        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def check(path: str, needs: tuple[str, ...] = (), scenario: str = "the scenario",

@@ -1,4 +1,8 @@
-"""The headless summary as Rich tables (``concviz run NAME --headless``). No Textual here."""
+"""The headless summary as Rich tables (``concviz run NAME --headless``). No Textual here.
+
+Every string in the summary came from a child or a trace (names, output, a reported version, an error message):
+``render`` escapes them all first (tui.text.printable) and puts them in ``Text``, so that neither an escape
+sequence reaches the terminal nor a ``[`` is read as Rich markup."""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ from rich.text import Text
 from tui.interpreter import describe
 from tui.lessons import fmt_s
 from tui.model import BASE_STATES
-
-
+from tui.text import printable
 
 # figure -> (heading, how it reads): the interpreters comparison's table, in this order
 COMPARED = {
@@ -30,6 +33,7 @@ COMPARED = {
 def render(summary: dict) -> Group:
     """Tasks, locks, cores and the run's explanation, from ``tui.summary.summarize(trace)``; an interpreters
     comparison (``Runs.summary()``): each run so, then the models side by side and what differs."""
+    summary = escaped(summary)
     if "runs" in summary:
         return render_runs(summary)
     title = f"{summary['scenario']}  {fmt_s(summary['wall_s'])}  {describe(summary.get('python', {}))}"
@@ -47,7 +51,7 @@ def render(summary: dict) -> Group:
     for t in rows[:40]:
         end = f"{t['end_s']:.3f}" if t["end_s"] is not None else "-"
         cells = [fmt_s(t["states"][s]) if s in t["states"] else "" for s in states]
-        tasks.add_row(Text(str(t["name"])), t["kind"], f"{t['start_s']:.3f}", end, *cells)
+        tasks.add_row(Text(printable(t["name"])), Text(str(t["kind"])), f"{t['start_s']:.3f}", end, *cells)
     if len(rows) > 40:
         tasks.add_row(f"... {len(rows) - 40} more", "", "", "", *[""] * len(states))
     parts: list = [tasks]
@@ -56,8 +60,8 @@ def render(summary: dict) -> Group:
         for col in ("lock", "acquisitions", "wait", "hold", "max waiters"):
             locks.add_column(col, justify="left" if col == "lock" else "right")
         for lk in summary["locks"]:
-            locks.add_row(Text(str(lk["name"])), str(lk["acquisitions"]), fmt_s(lk["wait_s"]), fmt_s(lk["hold_s"]),
-                          str(lk["max_waiters"]))
+            locks.add_row(Text(printable(lk["name"])), str(lk["acquisitions"]), fmt_s(lk["wait_s"]),
+                          fmt_s(lk["hold_s"]), str(lk["max_waiters"]))
         parts.append(locks)
     cores = summary["cores"]["busy_pct_mean"]
     if cores:
@@ -74,7 +78,19 @@ def render(summary: dict) -> Group:
     return Group(*parts)
 
 
+def escaped(value: object) -> object:
+    """``value`` with every string in it, keys too, through ``printable`` (uncut: names are cut where shown)."""
+    if isinstance(value, str):
+        return printable(value, None)
+    if isinstance(value, dict):
+        return {escaped(k): escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escaped(v) for v in value]
+    return value
+
+
 def render_runs(summary: dict) -> Group:
+    """An interpreters comparison's summary, already ``escaped`` (``render`` calls this)."""
     parts: list = [render(run) for run in summary["runs"]]
     models = summary.get("models") or {}
     rows = [(model, label, figures) for model, by_label in models.items() for label, figures in by_label.items()]
@@ -88,7 +104,7 @@ def render_runs(summary: dict) -> Group:
             table.add_column(COMPARED[key][0], justify="right")
         for model, label, figures in rows:
             cells = [COMPARED[k][1](figures[k]) if figures.get(k) is not None else "\u2013" for k in keys]
-            table.add_row(Text(str(model)), Text(str(label)), *cells)
+            table.add_row(Text(printable(model)), Text(printable(label)), *cells)
         parts.append(table)
     for line in summary.get("explanation", []):
         parts.append(Text("- " + line))

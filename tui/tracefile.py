@@ -34,7 +34,9 @@ Loading reads data only (JSON and struct; never pickle, eval or import) and refu
 that is missing, foreign, of a newer version, damaged, or over the limits: 64 MiB on disk, a 1 MiB header,
 32 MiB per chunk and 256 MiB in all once decompressed. A file that stops early (a copy or download cut short)
 loads the complete chunks it has and says so: ``meta["truncated"]`` is True and ``meta["notice"]`` is a line the
-UI can show. Saving writes a temporary file beside the target and renames it over the target when complete.
+UI can show. Saving writes a temporary file beside the target and renames it over the target when complete; it
+writes only regular files: a FIFO, device, socket, directory or symbolic link at the target is refused, not
+replaced. Paths in messages are escaped (tui.text.printable): they are shown on a terminal.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from tui import __version__
 from tui.model import Trace
 from tui.runs import MAX_RUNS, Runs
 from tui.session import Batch
+from tui.text import printable
 
 FORMAT = "concviz-trace"
 VERSION = 1  # a single run's format
@@ -69,6 +72,7 @@ MAX_CHUNK_BYTES = 32 * 2**20  # decompressed, one chunk
 MAX_HEADER_BYTES = 2**20
 CHUNK_BYTES = 64 * 2**10  # the recorder starts a new chunk past this much data
 MAX_BATCH_RECORDS = 100_000  # a bigger batch is recorded as several (applying them gives the same model)
+MAX_CORES = 8192  # Linux's own limit (NR_CPUS): the screens draw a row per core, so a file may not claim more
 
 PREFIX = struct.Struct("<8sHI")
 CHUNK = struct.Struct("<III")
@@ -121,7 +125,7 @@ class Recorder:
         parts = self.file_parts(meta)
         size = sum(len(p) for p in parts)
         if size > MAX_FILE_BYTES:
-            raise TraceFileError(f"cannot write {os.fspath(path)}: the recording is {size / 2**20:.1f} MiB, "
+            raise TraceFileError(f"cannot write {printable(os.fspath(path))}: the recording is {size / 2**20:.1f} MiB, "
                                  f"over the {MAX_FILE_BYTES // 2**20} MiB a trace file may have")
         return write_atomic(path, parts)
 
@@ -185,31 +189,62 @@ def _pack_batch(batch: Batch, out: bytearray) -> None:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def check_writable(path: str | os.PathLike) -> None:
-    """Raise TraceFileError now if ``path`` cannot be written (before a run, not after it)."""
+def check_writable(path: str | os.PathLike) -> os.stat_result | None:
+    """Raise TraceFileError now if ``path`` cannot be written (before a run, not after it): its directory must take
+    new files, and whatever is at ``path`` already must be a regular file (``regular_or_none``, whose answer this
+    returns)."""
     path = os.fspath(path)
+    shown = printable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise TraceFileError(f"cannot write {path}: it is a directory")
+    existing = regular_or_none(path)
     if not os.path.isdir(folder):
-        raise TraceFileError(f"cannot write {path}: the directory {folder} does not exist")
+        raise TraceFileError(f"cannot write {shown}: the directory {printable(folder)} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise TraceFileError(f"cannot write {path}: no permission to create files in {folder}")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise TraceFileError(f"cannot write {path}: the file is read-only")
+        raise TraceFileError(f"cannot write {shown}: no permission to create files in {printable(folder)}")
+    if existing is not None and not os.access(path, os.W_OK):
+        raise TraceFileError(f"cannot write {shown}: the file is read-only")
+    return existing
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def regular_or_none(path: str) -> os.stat_result | None:
+    """What is at ``path`` if it is a regular file, None if nothing is; anything else is a TraceFileError.
+
+    concviz writes only regular files: a FIFO, a device, a socket or a directory at the output path is refused, never
+    replaced. So is a symbolic link, even to a regular file: the file is written by renaming a new one over the path,
+    which would replace the link itself, and following it could be led to write where the user did not mean to."""
+    shown = printable(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise TraceFileError(f"cannot write {shown}: {printable(exc.strerror or exc)}") from None
+    if stat.S_ISREG(info.st_mode):
+        return info
+    if stat.S_ISLNK(info.st_mode):
+        real = os.path.realpath(path)
+        hint = f": give the file it points to, {printable(real)}" if os.path.isfile(real) else ""
+        raise TraceFileError(f"cannot write {shown}: it is a symbolic link, and concviz writes only regular "
+                             f"files{hint}")
+    kind = next((name for test, name in _NOT_REGULAR if test(info.st_mode)), "not a regular file")
+    raise TraceFileError(f"cannot write {shown}: it is {kind}, and concviz writes only regular files")
 
 
 def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
     """Write ``parts`` to a temporary file beside ``path``, fsync it, then rename it over ``path``.
 
-    An existing file is replaced only once the new one is complete. Returns the bytes written."""
+    An existing file is replaced only once the new one is complete, and only if it is a regular file: what is at
+    ``path`` is checked again right before the rename (the rename itself never follows a link). Returns the bytes
+    written."""
     path = os.fspath(path)
-    check_writable(path)
+    shown = printable(path)
+    existing = check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        mode = 0o644
+    mode = existing.st_mode & 0o777 if existing is not None else 0o644
     size = 0
     tmp = None
     try:
@@ -221,10 +256,11 @@ def write_atomic(path: str | os.PathLike, parts: Iterable[bytes]) -> int:
             f.flush()
             os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
+        regular_or_none(path)  # a FIFO or device put there while the file was written is refused too
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise TraceFileError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise TraceFileError(f"cannot write {shown}: {printable(exc.strerror or exc)}") from None
     finally:
         if tmp is not None:
             try:
@@ -241,19 +277,20 @@ def load(path: str | os.PathLike) -> "Trace | Runs":
     """The recorded run as a model (several runs under different interpreters: a tui.runs.Runs of them), or
     TraceFileError."""
     path = os.fspath(path)
+    shown = printable(path)
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
-            raise TraceFileError(f"cannot read {path}: it is a directory")
+            raise TraceFileError(f"cannot read {shown}: it is a directory")
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device could block or never end
-            raise TraceFileError(f"cannot read {path}: it is not a regular file")
+            raise TraceFileError(f"cannot read {shown}: it is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            raise TraceFileError(_too_big(path, info.st_size))
+            raise TraceFileError(_too_big(shown, info.st_size))
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise TraceFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return loads(data, name=path)
+        raise TraceFileError(f"cannot read {shown}: {printable(exc.strerror or exc)}") from None
+    return loads(data, name=shown)
 
 
 def _too_big(name: str, size: int) -> str:
@@ -270,7 +307,7 @@ def loads(data: bytes, name: str = "the trace") -> "Trace | Runs":
         batch.apply_to(trace)
     if reader.truncated:
         if reader.count == 0:
-            raise TraceFileError(f"{name} is truncated: it ends before its first complete chunk of events")
+            raise TraceFileError(f"{reader.name} is truncated: it ends before its first complete chunk of events")
         trace.meta["truncated"] = True
         trace.meta["notice"] = (f"the file ends early (a run or a copy cut short): showing its first "
                                 f"{trace.duration:.2f} s, {reader.count} complete batches")
@@ -317,7 +354,7 @@ class _Reader:
 
     def __init__(self, data: bytes, name: str) -> None:
         self.data = memoryview(data)
-        self.name = name
+        self.name = name = printable(name)  # a path as the user typed it: shown in messages, so escaped
         self.count = 0
         self.truncated = False
         self.cores: int | None = None  # every sample has as many cores as the first
@@ -358,6 +395,7 @@ class _Reader:
                 raise TraceFileError(f"{self.name} is damaged: its header has no valid {key!r}")
         if not _SCENARIO_NAME.fullmatch(header["scenario"]):
             raise TraceFileError(f"{self.name} is damaged: {header['scenario'][:40]!r} is not a scenario name")
+        self._cores(header["machine"], "its header")
         if version >= RUNS_VERSION:
             self._runs_header(header)
         return {k: v for k, v in header.items() if k not in ("format", "version")}
@@ -371,6 +409,14 @@ class _Reader:
                     or not isinstance(run.get("params", {}), dict) or run.get("scenario", header["scenario"]) \
                     != header["scenario"] or not isinstance(run.get("machine", {}), dict):
                 raise TraceFileError(f"{self.name} is damaged: run {i + 1} in its header is not a valid run")
+            self._cores(run.get("machine", {}), f"run {i + 1} in its header")
+
+    def _cores(self, machine: dict, where: str) -> None:
+        """A machine's ``cores``, if given, is a whole number the screens can draw a row for each of."""
+        cores = machine.get("cores")
+        if cores is not None and not (type(cores) is int and 1 <= cores <= MAX_CORES):
+            raise TraceFileError(f"{self.name} is damaged: {where} gives {printable(repr(cores), 40)} cores, not a "
+                                 f"whole number from 1 to {MAX_CORES}")
 
     def batches(self) -> Iterator[tuple[int, Batch]]:
         """(run index, batch): the index is 0 in a single run's file."""
@@ -475,8 +521,8 @@ class _Unpacker:
             batch.records.append(self._record())
         for _ in range(n_samples):
             t_ns, proc_cores, threads, rss, ctx, processes, n = self._take(SAMPLE)
-            if n != (self.reader.cores or n) or n == 0:
-                raise self._damaged(f"a sample has {n} cores, not {self.reader.cores or 'at least 1'}")
+            if n != (self.reader.cores or n) or not 1 <= n <= MAX_CORES:
+                raise self._damaged(f"a sample has {n} cores, not {self.reader.cores or f'1 to {MAX_CORES}'}")
             self.reader.cores = n
             cores = self._take(struct.Struct(f"<{n}d"))
             if not all(math.isfinite(v) for v in (proc_cores, *cores)):
@@ -507,6 +553,8 @@ class _Unpacker:
             raise self._damaged(f"unknown record type {typ}")
         elif typ == wire.STATE and a >= len(wire.STATES) or typ == wire.TASK and a >= len(wire.TASK_KINDS):
             raise self._damaged(f"a record names an unknown state or task kind ({a})")
+        elif typ == wire.HELLO and not 1 <= z <= MAX_CORES:  # the model takes the machine's cores from it
+            raise self._damaged(f"its start record gives {z} cores, not 1 to {MAX_CORES}")
         return (pid, typ, a, b, ident, x, y, z, text)
 
 
