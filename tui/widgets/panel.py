@@ -1,40 +1,28 @@
-"""A panel of text that repaints only the lines whose text changed, and lays the screen out again only when its height
-changed (a layout pass costs far more than a repaint, and a repainted line far more than a kept one).
+"""A panel of text on Textual's Line API: it repaints only the lines whose text changed, and lays the screen out
+again only when its height changed (a layout pass costs far more than a repaint, and a repainted line far more
+than a kept one).
 
-Each line of the text is drawn on its own and kept while it stays the same: the cores panel's bars change ten times
-a second, its figures below them far less often, and only the lines that changed are drawn again and sent to the
-terminal. A line that fits the panel is drawn straight from its Rich segments, the way Textual would draw it (the
-same colours over the panel's own, the same character offsets that map a selection to the text) at a tenth of the
-cost; a line that wraps, or uses what that shortcut does not cover, is drawn by Textual itself.
+The text is kept as its lines; each is wrapped to the panel's width and drawn into strips with Textual's public
+content API (``Content.wrap``, ``render_segments``), the way Textual draws text in any widget, and the strips are
+kept in an LRU cache (cleared when the panel's style changes: a theme, say). ``render_line(y)`` hands out the strip
+at ``y`` below the scroll position. The cores panel's bars change ten times a second, its figures below them far
+less often: only the lines that changed are drawn again and sent to the terminal.
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
-from rich.color import ColorType
-from rich.segment import Segment
-from rich.style import Style as RichStyle
 from rich.text import Text
-from textual.geometry import Region
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.visual import Visual, visualize
-from textual.widgets import Static
 
 from tui.lessons.lesson import Panel
 from tui.model import Trace
 from tui.theme import DARK_INK
 
-
-class Drawn:
-    """A text's lines as drawn at one width and style: the strips of each of its lines, and all of them in order."""
-
-    __slots__ = ("key", "lines", "strips", "rows")
-
-    def __init__(self, key: tuple, lines: list[Text], strips: list[list[Strip]]) -> None:
-        self.key = key
-        self.lines = lines
-        self.strips = strips
-        self.rows = [strip for line in strips for strip in line]
+CACHED_LINES = 1024  # wrapped lines kept per panel
 
 
 def same_line(a: Text, b: Text) -> bool:
@@ -42,138 +30,113 @@ def same_line(a: Text, b: Text) -> bool:
     return a == b and a.style == b.style and (a.justify, a.overflow, a.no_wrap) == (b.justify, b.overflow, b.no_wrap)
 
 
-def fits(line: Text, width: int) -> bool:
-    """Whether ``line`` is drawn on one line of ``width`` cells (a tab may widen it: not counted as fitting)."""
-    return "\t" not in line.plain and cell_len(line.plain) <= width
+def line_key(line: Text) -> tuple:
+    """What decides how a line draws: its characters, spans and style."""
+    return line.plain, tuple(line.spans), str(line.style), line.overflow, line.no_wrap
 
 
-def drawn_as_is(style: RichStyle) -> bool:
-    """Whether ``style`` is one this shortcut draws exactly as Textual: no link, colours given as RGB (anything else
-    is left to Textual, which may translate it)."""
-    return not style.link and all(colour is None or colour.type == ColorType.TRUECOLOR
-                                  for colour in (style.color, style.bgcolor))
+class TextPanel(ScrollView, can_focus=False):
+    """Text fed with ``show_text``, on the Line API; the base of the run screen's text panels."""
 
-
-_OFFSETS: dict[tuple[int, int], RichStyle] = {}
-
-
-def offset_style(x: int, y: int) -> RichStyle:
-    """The meta Textual puts on each piece of text: where it starts in the text (a selection maps through it)."""
-    style = _OFFSETS.get((x, y))
-    if style is None:
-        if len(_OFFSETS) > 65536:
-            _OFFSETS.clear()
-        style = _OFFSETS[x, y] = RichStyle(meta={"offset": (x, y)})
-    return style
-
-
-class TextPanel(Static):
-    """A Static fed with ``show_text``; the base of the run screen's text panels."""
+    DEFAULT_CSS = """
+    TextPanel {
+        height: auto;
+        overflow: hidden hidden;
+    }
+    """
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__("", name=name, id=id, classes=classes)
+        super().__init__(name=name, id=id, classes=classes)
         self._shown: Text | None = None
-        self._height: tuple[int, int] | None = None  # (width, lines) of the shown text, wrapped at that width
-        self._drawn: Drawn | None = None  # the shown text's lines, drawn
+        self._lines: list[Text] = []  # the shown text, line by line
+        self._rows: list[Strip] = []  # its lines wrapped at the drawn width, in order
+        self._drawn_as: tuple | None = None  # (width, style) the rows were drawn at
+        self._cache: LRUCache[tuple, list[Strip]] = LRUCache(CACHED_LINES)
 
-    def render(self):
-        return self._shown if self._shown is not None else super().render()
+    @property
+    def text(self) -> Text:
+        """The text shown (empty before the first ``show_text``)."""
+        return self._shown if self._shown is not None else Text()
+
+    def render(self) -> Text:
+        """The text shown (what the panel draws line by line; for ``str()`` and tests)."""
+        return self.text
 
     def show_text(self, text: Text) -> None:
-        if text == self._shown:
+        if self._shown is not None and same_line(text, self._shown):
             return
-        before = self._drawn.rows if self._drawn is not None else None
         self._shown = text
-        drawn = self._draw(text)
-        if drawn is None or before is None or len(drawn.rows) != len(before):
-            self.refresh()
-            self._check_height()
+        self._lines = text.split("\n", allow_blank=True)
+        before = self._rows
+        if not self._draw():
+            return
+        if len(self._rows) != len(before):
+            self.refresh(layout=True)  # its height changed
             return
         width = self.size.width
-        changed = [Region(0, y, width, 1) for y, (old, new) in enumerate(zip(before, drawn.rows))
-                   if old is not new and old != new]
+        changed = [Region(0, y - self.scroll_offset.y, width, 1) for y, (old, new) in
+                   enumerate(zip(before, self._rows)) if old is not new]
         if changed:
             self.refresh(*changed)
 
-    def on_resize(self) -> None:
-        if self._shown is not None:
-            self._check_height()  # the same text at a new width may take another number of lines
+    def _draw(self) -> bool:
+        """Wrap and draw the text's lines at the panel's width (from the cache where they drew before); False
+        before the panel has a width."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return False
+        style = self.visual_style
+        key = (width, style)
+        if key != self._drawn_as:
+            self._drawn_as = key
+            self._cache.clear()  # another width or style: every line draws anew
+        rows: list[Strip] = []
+        for line in self._lines:
+            found = self._cache.get((line_key(line),))
+            if found is None:
+                found = self._wrap(line, width, style)
+                self._cache.set((line_key(line),), found)
+            rows.extend(found)
+        self._rows = rows
+        self.virtual_size = Size(width, len(rows))
+        return True
 
-    def _check_height(self) -> None:
-        """Lay the screen out again only when the text's height changed (wrapped lesson text is always wider
-        than the panel: its height is what counts); before the panel has a width, always."""
-        width = self.content_region.width
-        height = (width, self._lines(self._shown, width)) if width > 0 else None
-        if height is None or height != self._height:
-            self._height = height
+    def _wrap(self, line: Text, width: int, style) -> list[Strip]:
+        if "\t" in line.plain:  # to the next multiple of 8, as Textual sets tabs in any widget
+            line = line.copy()
+            line.expand_tabs(8)
+        content = Content.from_rich_text(line, console=self.app.console)
+        wrapped = content.wrap(width) if not line.no_wrap else [content]
+        return [Strip(row.render_segments(style)).crop_extend(0, width, style.rich_style) for row in wrapped]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The text's lines, wrapped at ``width``."""
+        if self._shown is None:
+            return 1
+        if self._drawn_as is None or self._drawn_as[0] != width:
+            content_width = self.scrollable_content_region.width
+            if content_width != width:  # asked about another width than the panel's: count, draw nothing
+                style = self.visual_style
+                return sum(len(self._wrap(line, width, style)) for line in self._lines) or 1
+            self._draw()
+        return max(len(self._rows), 1)
+
+    def on_resize(self) -> None:
+        if self._shown is not None and self._draw():
             self.refresh(layout=True)
 
-    def _lines(self, text: Text, width: int) -> int:
-        """How many lines ``text`` takes at ``width``: its own lines while none is wider, else wrapped as drawn."""
-        plain = text.plain
-        if width > 0 and all(cell_len(line) <= width for line in plain.split("\n")):
-            return plain.count("\n") + 1
-        return self._render().get_height(self.styles, max(width, 1))
-
-    # --------------------------------------------------------------------------------------------- drawing
-
-    def _draw(self, text: Text) -> Drawn | None:
-        """``text`` drawn line by line, reusing the lines drawn last time that did not change; None when the panel
-        is drawn whole (no width yet, content aligned other than top left, text selected)."""
-        width = self.size.width
-        styles = self.styles
-        if width <= 0 or styles.content_align != ("left", "top") or self.text_selection is not None:
-            self._drawn = None
-            return None
-        style = self.visual_style
-        key = (width, style, self.app.theme)
-        old = self._drawn if self._drawn is not None and self._drawn.key == key else None
-        direct = styles.text_align in ("left", "start") and not styles.line_pad
-        lines = text.split("\n", allow_blank=True)
-        strips = []
-        for y, line in enumerate(lines):
-            if old is not None and y < len(old.lines) and same_line(old.lines[y], line):
-                strips.append(old.strips[y])
-                continue
-            strip = self._draw_line(line, y, style.rich_style) if direct and line.plain and fits(line, width) else None
-            strips.append([strip] if strip is not None else self._draw_wrapped(line, y, width, style))
-        self._drawn = Drawn(key, lines, strips)
-        return self._drawn
-
-    def _draw_line(self, line: Text, y: int, base: RichStyle) -> Strip | None:
-        """Line ``y``, which fits the panel, as Textual would draw it: each piece of it in its style over the
-        panel's, with its offset in the text; None if it uses a colour Textual would translate."""
-        console = self.app.console
-        if line.style:  # Rich leaves a line's own style out of its pieces when it has no spans
-            base += console.get_style(line.style)
-        segments = []
-        x = 0
-        for text, style, _ in line.render(console):
-            style = base + style
-            if not drawn_as_is(style):
-                return None
-            segments.append(Segment(text, style + offset_style(x, y)))
-            x += len(text)
-        return Strip(segments)
-
-    def _draw_wrapped(self, line: Text, y: int, width: int, style) -> list[Strip]:
-        """Line ``y`` drawn by Textual, wrapped at ``width``: as many strips as it takes lines. Blank lines go before
-        it so that its strips carry the offsets they would in the whole text."""
-        text = Text("\n" * y)
-        text.append_text(line)
-        return Visual.to_strips(self, visualize(self, text), width, None, style)[y:]
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn_as = None  # a theme or a class changed the panel's style: its lines draw anew
 
     def render_line(self, y: int) -> Strip:
-        if self._shown is None:
-            return super().render_line(y)
-        drawn = self._drawn
-        if drawn is None or drawn.key != (self.size.width, self.visual_style, self.app.theme):
-            drawn = self._draw(self._shown)  # resized, restyled
-            if drawn is None:
-                return super().render_line(y)
-        if y < len(drawn.rows):
-            return drawn.rows[y]
-        return Strip.blank(self.size.width, self.visual_style.rich_style)
+        if self._drawn_as is None or self._drawn_as != (self.scrollable_content_region.width, self.visual_style):
+            if self._shown is None or not self._draw():
+                return Strip.blank(self.size.width, self.rich_style)
+        row = y + self.scroll_offset.y
+        if row < len(self._rows):
+            return self._rows[row]
+        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
 
 
 class ScenarioPanel(TextPanel):

@@ -17,6 +17,7 @@ import math
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -38,6 +39,7 @@ AXIS = Style(color="#8b949e")
 NOW = Style(color="#f0f6fc", bold=True)
 LABEL = Style(color="#c9d1d9")
 DIM = Style(color="#6e7681")
+STRIPS_KEPT = 4096  # rows' strips kept, the least recently drawn let go first
 HEADROOM = 1.25  # while lanes still arrive, dense rows leave room for this many times as many before regrouping
 
 
@@ -95,7 +97,7 @@ class Timeline(ScrollView, can_focus=True):
         self.variant: str | None = None
         self.rows: list[list[Lane]] = []
         self.row_height = 1
-        self._strips: dict[tuple, Strip] = {}
+        self._strips: LRUCache[tuple, Strip] = LRUCache(STRIPS_KEPT)  # a row's strip per lane, window, version
         self._cells: dict[tuple, LaneCells] = {}  # lane key -> its cells at the last window drawn
         self._density: Density | None = None  # the dense rows, kept up to date by what changed
         self._arrivals = (0, 0.0)  # (lanes, when the last of them arrived): dense rows regroup once they stop
@@ -169,8 +171,6 @@ class Timeline(ScrollView, can_focus=True):
         # rows that fit: the whole viewport (the same size frame after frame: no layout pass as lanes arrive)
         height = max(len(self.rows) * self.row_height + 1, region.height if room > 0 else 0)
         self.virtual_size = Size(region.width or self.size.width, height)
-        if len(self._strips) > 4096:
-            self._strips.clear()
 
     def _dense_rows(self, lanes: list[Lane], room: int) -> int:
         """How many lanes share a row, with the dense rows brought up to date. Exactly as many as fill the rows
@@ -297,7 +297,8 @@ class Timeline(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             states, marks = (cells or self._lane_cells(lane, t0, t1, n)).cells
-            strip = self._strips[key] = self._strip(lane.name, lane.state_at(now), states, marks, width)
+            strip = self._strip(lane.name, lane.state_at(now), states, marks, width)
+            self._strips.set(key, strip)
         return strip
 
     def _dense_row(self, index: int, lanes: list[Lane], width: int) -> Strip:
@@ -309,7 +310,8 @@ class Timeline(ScrollView, can_focus=True):
         key = ("dense", self._density.serial, index, row.version, name, state, width, t0, t1, n)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = self._strip(name, state, states, marks, width)
+            strip = self._strip(name, state, states, marks, width)
+            self._strips.set(key, strip)
         return strip
 
     def _strip(self, name: str, state: str, states: list, marks: list, width: int) -> Strip:

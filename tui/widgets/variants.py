@@ -193,8 +193,6 @@ class VariantLanes(Timeline):
         if height != self._height:
             self._height = height
             self.styles.height = height
-        if len(self._strips) > 4096:
-            self._strips.clear()
 
     # ------------------------------------------------------------------------------------------ drawing
 
@@ -254,7 +252,8 @@ class VariantLanes(Timeline):
         strip = self._strips.get(key)
         if strip is None:
             draw = self._core_row if kind == "core" else self._counter_row
-            strip = self._strips[key] = Strip(draw(which, t0, t1, until)).adjust_cell_length(width)
+            strip = Strip(draw(which, t0, t1, until)).adjust_cell_length(width)
+            self._strips.set(key, strip)
         return strip
 
     def _core_row(self, core: int | None, t0: float, t1: float, until: float) -> list[Segment]:
