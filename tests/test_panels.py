@@ -24,6 +24,7 @@ from tui.lessons.mixed_loop import describe_lag, gap_cells, silences
 from tui.screens.run import RunScreen
 from tui.strips import BARS, log_level, series_cells
 from tui.theme import DARK_INK as INK
+from tui.themes import variable_defaults
 from tui.widgets.notices import NoticeBar, notices
 from tui.widgets.panel import ScenarioPanel, TextPanel
 from tui.widgets.status import StatusLine
@@ -213,6 +214,9 @@ class TwoPanels(App):
     """A text panel beside a plain Static with the same styles: the reference for how the text must look."""
 
     CSS = "TextPanel, Static.reference { height: auto; width: 40; padding: 0 1; border: round #8b949e; }"
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **variable_defaults()}
 
     def compose(self):
         yield TextPanel(id="panel")

@@ -3,8 +3,11 @@ trace file."""
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.clock import ReplayClock
 from tui.model import Trace
@@ -13,6 +16,8 @@ from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
 from tui.screens.scenario import ScenarioScreen
+from tui.theme import PALETTES, THEME_PREFIX
+from tui.themes import themes, variable_defaults
 
 
 def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
@@ -39,14 +44,16 @@ class ConcvizApp(App):
 
     CSS_PATH = "concviz.tcss"
     TITLE = "concviz"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, priority=True)]
 
     def __init__(self, scenario: str | None = None, params: dict | None = None, seed: int = 1,
                  time_limit_s: float | None = None, replay: Trace | None = None, speed: float = 1.0,
                  replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None,
-                 pythons: list | tuple = ()) -> None:
+                 pythons: list | tuple = (), theme: str = "dark") -> None:
         super().__init__()
+        for made in themes():  # concviz's palettes (tui/theme.py) as Textual themes
+            self.register_theme(made)
+        self.theme = f"{THEME_PREFIX}{theme}"
         self.pythons = list(pythons)
         self.runs: list[Trace] = []  # every run that ended in this session, oldest first (the takeaways screen)
         self.first = None
@@ -56,6 +63,20 @@ class ConcvizApp(App):
             self.sub_title = replay_path or "replay"
         elif scenario is not None:
             self.first = run_screen(scenario, params, seed, time_limit_s, self.pythons)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The palette's variables for any other theme too (the dark palette's colours)."""
+        return {**super().get_theme_variable_defaults(), **variable_defaults()}
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): concviz's themes by name, and Textual's commands but its theme picker."""
+        for name in PALETTES:
+            yield SystemCommand(f"Theme: {name}", f"concviz in its {name} theme" + (
+                ", high contrast for projectors" if name == "light" else ""), lambda name=name: self.use_theme(name))
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
+
+    def use_theme(self, name: str) -> None:
+        self.theme = f"{THEME_PREFIX}{name}"
 
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
@@ -88,5 +109,5 @@ def make_app(scenario: str | None = None, params: dict | None = None, seed: int 
              **options) -> ConcvizApp:
     """The app the command line runs: home (no arguments), a live run of ``scenario``, or a replay of a trace.
     ``options``: ``playing=False`` and ``start_at=S`` open a replay paused at S seconds (tests, presenters);
-    ``pythons=[...]`` the interpreters live runs use (``--python``)."""
+    ``pythons=[...]`` the interpreters live runs use (``--python``); ``theme="light"`` the colours (``--theme``)."""
     return ConcvizApp(scenario, params, seed, time_limit_s, replay, speed, replay_path, **options)

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         "measured live. With no command, opens the app on its home screen.",
     )
     parser.add_argument("--version", action="version", version=f"concviz {__version__}")
+    themes = ("dark", "light")  # tui/theme.py's palettes
+    theme_help = "the colours: dark (the default) or light, high contrast for projectors"
+    parser.add_argument("--theme", choices=themes, default="dark", help=theme_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sub.add_parser("list", help="list the scenarios and their parameters")
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_args(run)
     run.add_argument("--headless", action="store_true", help="no UI: print a summary when the run ends")
     run.add_argument("--json", action="store_true", help="with --headless: print the summary as one JSON object")
+    run.add_argument("--theme", choices=themes, default=argparse.SUPPRESS, help=theme_help)
 
     record = sub.add_parser("record", help="run a scenario headless and save its trace to a file")
     scenario_args(record)
@@ -64,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="replay a recorded trace in the app")
     replay.add_argument("file", metavar="FILE")
     replay.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.1 to 10 (default 1)")
+    replay.add_argument("--theme", choices=themes, default=argparse.SUPPRESS, help=theme_help)
 
     export = sub.add_parser("export", help="convert a recorded trace to Chrome Trace Event JSON (Perfetto)")
     export.add_argument("file", metavar="FILE")
@@ -224,7 +229,7 @@ def cmd_app(args) -> int:
         kwargs = dict(replay=tracefile.load(args.file), speed=args.speed, replay_path=printable(args.file))
     from tui.app import make_app  # Textual is imported only once the input is known to be good
 
-    make_app(**kwargs).run()
+    make_app(**kwargs, theme=args.theme).run()
     return 0
 
 

@@ -1,10 +1,13 @@
 """concviz's colours, in one place: a palette per theme, and the ink that text is drawn with. No Textual here.
 
-Every colour concviz draws comes from a palette below: a colour per task state (the timeline, legend, help and
-every panel agree on them) and a few for text (muted, faint, good, fair, bad, accent, ...). The app turns each
-palette into a Textual theme whose variables carry these colours (``$state-cpu``, ``$cv-muted``: tui/themes.py),
-and widgets read them back through their component classes; text drawn with Rich (panels, tables, headless output)
-uses an ``Ink``: the same colours as Rich styles.
+Every colour concviz draws comes from a palette below (no other module holds one: tests/test_theme.py checks): a
+colour per task state (the timeline, legend, help and every panel agree on them) and a few for text (muted, faint,
+good, fair, bad, accent, ...). Two themes: ``dark``, the look concviz was made with, and ``light``, dark ink on
+white with every colour darkened until it reads from the back of a room on a projector.
+
+The app turns each palette into a Textual theme whose variables carry these colours (``$state-cpu``,
+``$ink-muted``: tui/themes.py), and widgets read them back through their component classes; text drawn with Rich
+(panels, tables, the lessons' panels) takes an ``Ink``: the same colours as Rich style strings.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 STATES = ("queued", "startup", "cpu", "gil_wait", "core_wait", "io", "wait", "lock_wait", "lock_hold")
-TEXT = ("muted", "faint", "label", "figure", "name", "accent", "good", "fair", "bad", "header", "ground")
+TEXT = ("muted", "faint", "label", "figure", "name", "accent", "good", "fair", "bad", "hot", "header", "ground")
 
 DARK = MappingProxyType({
     # a colour per state
@@ -37,9 +40,44 @@ DARK = MappingProxyType({
     "good": "#3fb950",
     "fair": "#e3b341",
     "bad": "#f85149",
+    "hot": "#f0683e",  # a core over 90% busy
     "header": "#161b22",  # a comparison model's header row
     "ground": "#0d1117",  # the screen's own background: a lock mark's character over a state's colour
 })
+
+LIGHT = MappingProxyType({  # dark ink on white, for projectors: each colour at least 4.5:1 against white
+    "queued": "#6e7781",
+    "startup": "#8250df",
+    "cpu": "#1a7f37",
+    "gil_wait": "#c4320a",
+    "core_wait": "#bf3989",
+    "io": "#0550ae",
+    "wait": "#57606a",
+    "lock_wait": "#9a6700",
+    "lock_hold": "#0e7490",
+    "muted": "#424a53",
+    "faint": "#57606a",
+    "label": "#1f2328",
+    "figure": "#000000",
+    "name": "#6639ba",
+    "accent": "#8250df",
+    "good": "#1a7f37",
+    "fair": "#9a6700",
+    "bad": "#cf222e",
+    "hot": "#c4320a",
+    "header": "#eaeef2",
+    "ground": "#ffffff",
+})
+
+PALETTES = MappingProxyType({"dark": DARK, "light": LIGHT})
+# the screen's own colours where a palette changes those of the Textual theme it starts from (tui/themes.py):
+# the light theme's text on white, not on Textual's light grey
+SCREENS = MappingProxyType({
+    "dark": MappingProxyType({}),
+    "light": MappingProxyType({"background": "#ffffff", "surface": "#ffffff", "panel": "#eaeef2",
+                               "foreground": "#1f2328", "accent": "#8250df", "primary": "#0550ae"}),
+})
+THEME_PREFIX = "concviz-"  # the Textual theme of palette NAME is called concviz-NAME
 
 STATE_LABELS = MappingProxyType({  # a state's name on screen, short enough for a lane's label
     "queued": "queued",
@@ -68,6 +106,7 @@ class Ink:
     good: str
     fair: str
     bad: str
+    hot: str
     header: str
     ground: str
     state: Mapping[str, str] = field(default_factory=dict)
@@ -78,3 +117,9 @@ class Ink:
 
 
 DARK_INK = Ink.of(DARK)
+INKS = MappingProxyType({name: Ink.of(palette) for name, palette in PALETTES.items()})
+
+
+def ink_of(theme: str) -> Ink:
+    """The ink of a theme by its Textual name (``concviz-light``) or palette name (``light``); dark for any other."""
+    return INKS.get(theme.removeprefix(THEME_PREFIX), DARK_INK)

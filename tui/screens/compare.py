@@ -44,7 +44,6 @@ from tui.widgets.status import StatusLine
 from tui.widgets.variants import VariantLanes, headline, waiting
 
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-MUTED = "#8b949e"
 CORE_ROWS_MAX = 4  # more cores than this: one row for their mean
 EXPLANATION_ROWS = {True: 4, False: 2}  # the explanation's rows at least (tall, short); it takes what the models leave
 TALL = 32  # as the run screen's -tall breakpoint
@@ -149,7 +148,7 @@ class CompareScreen(ScenarioScreen):
             with VerticalScroll(id="why", classes="panel"):
                 yield LessonPanel(self._watch_line(), id="explanation")
         yield Static(id="too-small")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#figures").border_title = "figures"
@@ -267,13 +266,13 @@ class CompareScreen(ScenarioScreen):
         text = Text()
         if panel.watch:
             text.append("Watch: ", style="bold")
-            text.append(panel.watch + "\n", style=MUTED)
+            text.append(panel.watch + "\n", style=panel.ink.muted)
         lines = interpreters.explain(runs, now) if now > 0 else []
         for line in lines:
             text.append("\u2022 ", style="bold")
             text.append(line + "\n")
         if not lines:
-            text.append("The figures appear as the runs go.", style=MUTED)
+            text.append("The figures appear as the runs go.", style=panel.ink.muted)
         text.rstrip()
         panel.show_text(text)
 

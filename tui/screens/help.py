@@ -16,10 +16,9 @@ from textual.widgets import Static
 
 from tui import lessons
 from tui.interpreter import FORCED, GIL_OFF, GIL_ON, REENABLED, gil_state
+from tui.theme import DARK_INK, Ink, ink_of
 from tui.widgets.palette import STATE_LABELS, SWATCH, states_in_order
 from tui.widgets.timeline import MARK
-
-MUTED = "#8b949e"
 
 TOPICS = {
     "compare": (
@@ -86,13 +85,13 @@ def panels() -> str:
     return ", ".join(f"{lesson.panel.help} ({lesson.scenario})" for lesson in lessons.lessons() if lesson.panel)
 
 
-def colour_table(gil: bool = True) -> Table:
+def colour_table(gil: bool = True, ink: Ink = DARK_INK) -> Table:
     """Every state's colour and meaning; ``gil``: whether the run's GIL was on (without it, no thread waits for it,
     and the table says so)."""
     table = Table(box=None, padding=(0, 2), show_header=False)
     table.add_column(no_wrap=True)
     table.add_column()
-    for state, colour, meaning in states_in_order():
+    for state, colour, meaning in states_in_order(ink):
         if state == "gil_wait" and not gil:
             meaning += " (none in this run: its Python ran with the GIL off)"
         elif state == "io" and not gil:
@@ -100,6 +99,9 @@ def colour_table(gil: bool = True) -> Table:
         table.add_row(Text.assemble((SWATCH * 2, colour), " ", (STATE_LABELS[state], "bold")), meaning)
     table.add_row(Text.assemble((MARK, "bold"), "  lock taken"), "a traced lock was acquired in this cell")
     return table
+
+
+PALETTE_KEY = ("ctrl+p", "the command palette: the dark or light theme (for projectors), a screenshot, ...")
 
 
 def keys_table(keys: list[tuple[str, str]]) -> Table:
@@ -151,10 +153,10 @@ class HelpScreen(ModalScreen):
             yield Static(Text(title, style="bold"))
             yield Static(text, classes="help-text")
             yield Static(Text("Colours", style="bold"))
-            yield Static(colour_table(self._gil()))
+            yield Static(colour_table(self._gil(), ink_of(self.app.theme)))
             yield Static(Text("Keys", style="bold"))
-            yield Static(keys_table(self.keys))
-            yield Static(Text("Escape, ? or q closes this help", style=MUTED))
+            yield Static(keys_table([*self.keys, PALETTE_KEY]))
+            yield Static(Text("Escape, ? or q closes this help", style=ink_of(self.app.theme).muted))
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "help"

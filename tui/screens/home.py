@@ -20,22 +20,22 @@ from textual.widgets.option_list import Option
 from scenarios import catalog
 from tui import lessons
 from tui.interpreter import build_name, free_threaded, python_info
-
-MUTED = "#8b949e"
+from tui.theme import DARK_INK, Ink, ink_of
 
 # The guide's Overview and Section 1: what each kind of work spends its time on, and the model that fits it.
 WORKLOADS = (
+    # (work, what it spends its time on, examples, the model that fits, the state whose colour names it)
     ("I/O-bound", "waiting on external systems", "network calls, disk reads, APIs, databases", "threads or async",
-     "#4493f8"),
+     "io"),
     ("high-latency I/O", "waiting long, on many things at once", "hundreds of slow requests", "event-driven async",
-     "#39c5cf"),
+     "lock_hold"),
     ("CPU-bound", "consuming processor time", "heavy math, simulations, encoding, parsing large datasets",
-     "processes", "#3fb950"),
-    ("mixed", "some of both", "a service that computes between requests", "futures + executors", "#e3b341"),
+     "processes", "cpu"),
+    ("mixed", "some of both", "a service that computes between requests", "futures + executors", "lock_wait"),
 )
 
 
-def build_note(python: dict, short: bool = False) -> Text | None:
+def build_note(python: dict, short: bool = False, ink: Ink = DARK_INK) -> Text | None:
     """Under the table, for a free-threaded build: what Section 1 and Section 4 mean there (None: a GIL build);
     ``short``: for a narrow screen."""
     if not free_threaded(python):
@@ -45,45 +45,46 @@ def build_note(python: dict, short: bool = False) -> Text | None:
         (f"This Python ({build_name(python)}) is a free-threaded build: ", "bold"),
         "with the GIL off, threads run CPU-bound work in parallel too. Section 4's \"threads do not bypass the "
         f"GIL\" is about builds with a GIL.{more}",
-        style=MUTED,
+        style=ink.muted,
     )
 
 
-def workloads(python: dict, examples: bool = True):
+def workloads(python: dict, examples: bool = True, ink: Ink = DARK_INK):
     """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build."""
-    note = build_note(python, short=not examples)
-    table = workload_table(examples)
+    note = build_note(python, short=not examples, ink=ink)
+    table = workload_table(examples, ink)
     if note is None:
         return table
     return Group(table, Text(), note) if examples else Group(table, note)
 
 
-def workload_table(examples: bool = True) -> Table:
+def workload_table(examples: bool = True, ink: Ink = DARK_INK) -> Table:
     """The table; without the examples column where the screen is narrow."""
-    table = Table(expand=True, box=None, padding=(0, 2), header_style=f"bold {MUTED}", pad_edge=False)
+    table = Table(expand=True, box=None, padding=(0, 2), header_style=f"bold {ink.muted}", pad_edge=False)
     table.add_column("work", no_wrap=True)
     table.add_column("spends its time", ratio=2)
     if examples:
         table.add_column("for example", ratio=3)
     table.add_column("model that fits", no_wrap=True)
-    for work, spends, example, model, colour in WORKLOADS:
-        cells = [Text(work, style=f"bold {colour}"), spends, Text(example, style=MUTED), Text(model, style="bold")]
+    for work, spends, example, model, state in WORKLOADS:
+        cells = [Text(work, style=f"bold {ink.state[state]}"), spends, Text(example, style=ink.muted),
+                 Text(model, style="bold")]
         if not examples:
             del cells[2]
         table.add_row(*cells)
     return table
 
 
-def intro() -> Text:
+def intro(ink: Ink = DARK_INK) -> Text:
     return Text.assemble(
         ("Python programs spend most time waiting, not computing. ", "bold"),
         "Concurrency hides that latency; which model fits depends on how the work waits.\n",
         ("Threads help I/O. Processes help CPU. Async scales high-latency I/O. ", "italic"),
-        ("Choosing the wrong model wastes performance.", MUTED),
+        ("Choosing the wrong model wastes performance.", ink.muted),
     )
 
 
-def scenario_options(python: dict | None = None) -> list[Option]:
+def scenario_options(python: dict | None = None, ink: Ink = DARK_INK) -> list[Option]:
     """One option per scenario: its name and the guide's section, then what to watch (on a free-threaded build,
     worded for the GIL off where the scenario's lesson does so)."""
     options = []
@@ -94,7 +95,7 @@ def scenario_options(python: dict | None = None) -> list[Option]:
         row.add_column(width=18, no_wrap=True)
         row.add_column(ratio=1)
         row.add_row(Text(scenario.name, style="bold"),
-                    Text.assemble((scenario.guide, "#a371f7"), "\n", (watch, MUTED)))
+                    Text.assemble((scenario.guide, ink.accent), "\n", (watch, ink.muted)))
         options.append(Option(row, id=scenario.name))
     return options
 
@@ -113,24 +114,40 @@ class HomeScreen(Screen):
         """``python``: the interpreter the scenarios will run on (tui.interpreter.python_info; default this one)."""
         super().__init__()
         self.python = python if python is not None else python_info()
+        self._painted: Ink | None = None  # the ink the scenarios' list was drawn in
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield Static(Text("concviz  \u00b7  Python concurrency, measured live", style="bold"), id="title")
-            yield Static(intro(), id="intro")
-            yield Static(workloads(self.python), id="workloads", classes="panel")
-            yield OptionList(*scenario_options(self.python), id="scenarios", classes="panel")
-        yield Footer()
+            self._painted = ink = ink_of(self.app.theme)
+            yield Static(intro(ink), id="intro")
+            yield Static(workloads(self.python, ink=ink), id="workloads", classes="panel")
+            yield OptionList(*scenario_options(self.python, ink), id="scenarios", classes="panel")
+        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#workloads").border_title = "Section 1: I/O-bound vs CPU-bound work"
         scenarios = self.query_one("#scenarios", OptionList)
         scenarios.border_title = "scenarios: \u2191\u2193 choose, Enter runs"
         scenarios.focus()
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self.paint())
 
     def on_resize(self, event) -> None:
-        self.query_one("#workloads", Static).update(workloads(self.python, examples=event.size.width >= 100))
+        self.paint()
         self.query_one("#intro").display = event.size.height >= 30
+
+    def paint(self) -> None:
+        """Draw the text in the theme's colours, the table as wide as the screen allows."""
+        ink = ink_of(self.app.theme)
+        self.query_one("#intro", Static).update(intro(ink))
+        self.query_one("#workloads", Static).update(workloads(self.python, examples=self.size.width >= 100, ink=ink))
+        scenarios = self.query_one("#scenarios", OptionList)
+        if self._painted != ink:
+            highlighted = scenarios.highlighted
+            scenarios.clear_options()
+            scenarios.add_options(scenario_options(self.python, ink))
+            scenarios.highlighted = highlighted
+        self._painted = ink
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.app.start_run(event.option.id)

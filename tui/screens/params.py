@@ -18,9 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from scenarios.catalog import Param, ParamError, Scenario
+from tui.theme import ink_of
 
-MUTED = "#8b949e"
-BAD = "#f85149"
 SEED = Param("seed", 1, "the same seed gives the same random delays and sizes", min=0, max=2**31 - 1)
 
 
@@ -101,7 +100,7 @@ class ParamField(Vertical):
     def about(self) -> Text:
         param = self.param
         default = param.default if isinstance(param.default, str) else param.bound(param.default)
-        return Text.assemble(param.help, (f"\n{param.allowed()}; default {default}", MUTED))
+        return Text.assemble(param.help, (f"\n{param.allowed()}; default {default}", ink_of(self.app.theme).muted))
 
     @property
     def text(self) -> str:
@@ -142,7 +141,8 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
     def compose(self) -> ComposeResult:
         scenario = self.scenario
         with Vertical(id="params"):
-            yield Static(Text.assemble((scenario.title, "bold"), "  ", (scenario.guide, "#a371f7")), id="params-title")
+            yield Static(Text.assemble((scenario.title, "bold"), "  ", (scenario.guide, ink_of(self.app.theme).accent)),
+                         id="params-title")
             with VerticalScroll(id="params-fields"):
                 for param in scenario.params:
                     yield ParamField(param, self.values.get(param.name, param.default))
@@ -155,7 +155,7 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
     def hint(self) -> Text:
         then = "starts a new live run with them" if self.new_run else "runs the scenario again with them"
         return Text.assemble(("Enter", "bold"), f" {then} \u00b7 ", ("Esc", "bold"), " cancels \u00b7 ",
-                             ("Tab", "bold"), " next field", style=MUTED)
+                             ("Tab", "bold"), " next field", style=ink_of(self.app.theme).muted)
 
     def on_mount(self) -> None:
         self.query_one("#params").border_title = f"{self.scenario.name}: parameters"
@@ -194,7 +194,7 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
             refused[0].query_one("Input, Select").focus()
             self.query_one("#params-hint", Static).update(
                 Text(f"{len(refused)} value{'s' if len(refused) > 1 else ''} refused: fix what is marked in red, "
-                     "or Esc to cancel", style=BAD))
+                     "or Esc to cancel", style=ink_of(self.app.theme).bad))
             return
         values = {field.param.name: field.value() for field in fields}
         seed = values.pop(SEED.name)

@@ -59,7 +59,7 @@ class RunScreen(ScenarioScreen):
             yield LessonPanel(self._watch_line(), id="lesson", classes="panel")
             yield OutputLog(id="output", classes="panel")
         yield Static(id="too-small")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#cores").border_title = "cores"

@@ -149,6 +149,7 @@ class ScenarioScreen(Screen):
         if self.control.live and self.session is None:
             self.start_run()
         self._frames = self.set_interval(FRAME_S, self._clock_frame)
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self.redraw())  # every panel in its colours
         self.draw()
 
     def redraw(self) -> None:

@@ -25,9 +25,8 @@ from textual.widgets import Footer, Static
 from tui import lessons
 from tui.lessons import Lesson, fmt_s, label
 from tui.model import Trace
+from tui.theme import DARK_INK, Ink, ink_of
 
-MUTED = "#8b949e"
-ACCENT = "#a371f7"
 SEP = " \u00b7 "
 
 
@@ -159,17 +158,17 @@ def takeaways(runs: list[Trace]) -> list[tuple[str, list[Takeaway]]]:
     return out
 
 
-def lines(item: Takeaway) -> list[Text]:
+def lines(item: Takeaway, ink: Ink = DARK_INK) -> list[Text]:
     """The figures backing ``item``, or what to run to see it."""
-    out = [Text.assemble(("\u21b3 ", ACCENT), line) for line in item.evidence]
+    out = [Text.assemble(("\u21b3 ", ink.accent), line) for line in item.evidence]
     if not item.evidence:
-        out.append(Text(f"to see it: {item.to_see}", style=f"italic {MUTED}"))
+        out.append(Text(f"to see it: {item.to_see}", style=f"italic {ink.muted}"))
     elif item.more:
-        out.append(Text(f"to see more: {item.more}", style=f"italic {MUTED}"))
+        out.append(Text(f"to see more: {item.more}", style=f"italic {ink.muted}"))
     return out
 
 
-def render(items: list[Takeaway]) -> Table:
+def render(items: list[Takeaway], ink: Ink = DARK_INK) -> Table:
     """The guide's words on the left, the figures on the right (each wrapping under itself)."""
     table = Table.grid(padding=(0, 2), expand=True)
     table.add_column(ratio=1, min_width=24)
@@ -179,22 +178,22 @@ def render(items: list[Takeaway]) -> Table:
             table.add_row("", "")
         figures = Table.grid(expand=True)
         figures.add_column(ratio=1)
-        for line in lines(item):
+        for line in lines(item, ink):
             figures.add_row(line)
-        table.add_row(Text.assemble((item.claim, "bold"), "\n", (item.meaning, MUTED)), figures)
+        table.add_row(Text.assemble((item.claim, "bold"), "\n", (item.meaning, ink.muted)), figures)
     return table
 
 
-def session_line(runs: list[Trace]) -> Text:
+def session_line(runs: list[Trace], ink: Ink = DARK_INK) -> Text:
     done = finished(runs)
     if not runs:
         return Text("No run has ended in this session yet: every line below says which scenario shows it. "
-                    "h goes home to run one.", style=MUTED)
+                    "h goes home to run one.", style=ink.muted)
     others = len(runs) - len(done)
     return Text.assemble(
-        ("Figures from this session's runs: ", MUTED), (f"{len(done)}", "bold"),
+        ("Figures from this session's runs: ", ink.muted), (f"{len(done)}", "bold"),
         (f" finished{f', {others} cancelled or failed (not quoted)' if others else ''}; the newest run of each "
-         "scenario is quoted, and each model's newest where models are compared.", MUTED))
+         "scenario is quoted, and each model's newest where models are compared.", ink.muted))
 
 
 class TakeawaysScreen(Screen):
@@ -215,12 +214,13 @@ class TakeawaysScreen(Screen):
         runs = self.runs if self.runs is not None else getattr(self.app, "runs", [])
         with VerticalScroll(id="takeaways"):
             yield Static(Text("Final takeaways, measured in this session", style="bold"), id="takeaways-title")
-            yield Static(session_line(runs), id="takeaways-session")
+            ink = ink_of(self.app.theme)
+            yield Static(session_line(runs, ink), id="takeaways-session")
             for i, (title, items) in enumerate(takeaways(runs)):
-                panel = Static(render(items), id=f"takeaways-{i}", classes="panel")
+                panel = Static(render(items, ink), id=f"takeaways-{i}", classes="panel")
                 panel.border_title = title
                 yield panel
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,13 +13,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.lessons.lesson import Figure, final
+from tui.theme import DARK_INK, Ink
+from tui.themes import INK_CLASSES, ink_css, read_ink
 
-MUTED = "#8b949e"
-NAME = "bold #d2a8ff"
 GAP = 2
 
 
-def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width: int = 200) -> Table:
+def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width: int = 200,
+                  ink: Ink = DARK_INK) -> Table:
     """The table of ``variants`` (name -> figures) with the lesson's ``columns`` that any model has, in ``width``
     cells, leaving out the least telling columns (the highest ``drop`` first) if it must."""
     shown = [c for c in columns if any(f.get(c.key) is not None for f in variants.values())]
@@ -31,20 +32,21 @@ def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width:
             break
         shown.remove(column)
         widths.pop(column.key)
-    table = Table(box=None, padding=(0, GAP, 0, 0), header_style=f"bold {MUTED}", expand=False)
+    table = Table(box=None, padding=(0, GAP, 0, 0), header_style=f"bold {ink.muted}", expand=False)
     table.add_column("model", no_wrap=True)
     for column in shown:
         table.add_column(column.heading, justify="right", no_wrap=True)
     for name, figures in variants.items():
         started = bool(figures)  # none yet: a model that has not started
         done = started and final(figures)
-        label = Text(name, style=NAME)
+        label = Text(name, style=f"bold {ink.name}")
         if started and not done:
-            label.append(" so far", style=MUTED)
+            label.append(" so far", style=ink.muted)
         row = [label]
         for column in shown:
             value = figures.get(column.key)
-            row.append(Text(column.reads(value) if value is not None else "\u2013", style="bold" if done else MUTED))
+            shown_value = column.reads(value) if value is not None else "\u2013"
+            row.append(Text(shown_value, style="bold" if done else ink.muted))
         table.add_row(*row)
     return table
 
@@ -52,12 +54,13 @@ def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width:
 class CompareTable(Static):
     """One row per model of a comparison, redrawn only when a figure changed."""
 
+    COMPONENT_CLASSES = set(INK_CLASSES)
     DEFAULT_CSS = """
     CompareTable {
         height: auto;
         padding: 0 1;
     }
-    """
+    """ + ink_css("CompareTable")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", name=name, id=id, classes=classes)
@@ -71,18 +74,19 @@ class CompareTable(Static):
         """The models' ``variants`` (name -> figures), the lesson's ``columns`` of them, and a line under them."""
         self._given = (variants, note, columns)
         width = max(self.content_region.width, 40)
-        key = (repr(variants), note, width)
+        key = (repr(variants), note, width, self.app.theme)
         if key == self._shown:
             return
         self._shown = key
+        ink = read_ink(self)
         if not variants:
             self.table = None
-            self._update(Text("The figures appear as each model runs.", style=MUTED), None)
+            self._update(Text("The figures appear as each model runs.", style=ink.muted), None)
             return
-        self.table = figures_table(variants, columns, width)
+        self.table = figures_table(variants, columns, width, ink)
         content = self.table
         if note:  # its own line under the table, not wrapped at the table's width
-            content = Group(self.table, Text(note, style=MUTED, no_wrap=True, overflow="ellipsis"))
+            content = Group(self.table, Text(note, style=ink.muted, no_wrap=True, overflow="ellipsis"))
         self._update(content, (len(variants), note, width))
 
     @property

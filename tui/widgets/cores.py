@@ -8,13 +8,11 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.model import Trace
+from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
 HISTORY_S = 10.0
 BARS = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
-LOAD = "#3fb950"
-HOT = "#f0683e"
-MUTED = "#6e7681"
 
 
 def load_cells(trace: Trace, core: int, t0: float, t1: float, n: int) -> list[float | None]:
@@ -40,9 +38,10 @@ def sparkline(values: list[float | None], top: float = 100.0) -> str:
     return "".join(out)
 
 
-def bar(percent: float, width: int) -> Text:
+def bar(percent: float, width: int, ink: Ink = DARK_INK) -> Text:
     filled = round(max(0.0, min(percent, 100.0)) / 100 * width)
-    return Text.assemble(("\u2588" * filled, HOT if percent >= 90 else LOAD), ("\u2591" * (width - filled), MUTED))
+    return Text.assemble(("\u2588" * filled, ink.hot if percent >= 90 else ink.good),
+                         ("\u2591" * (width - filled), ink.faint))
 
 
 class CoresPanel(TextPanel):
@@ -61,10 +60,10 @@ class CoresPanel(TextPanel):
         self.history_s = history_s
 
     def show(self, trace: Trace, now: float) -> None:
-        text = self.describe(trace, now, max(self.size.width - 2, 20))
+        text = self.describe(trace, now, max(self.size.width - 2, 20), self.ink)
         self.show_text(text)
 
-    def describe(self, trace: Trace, now: float, width: int) -> Text:
+    def describe(self, trace: Trace, now: float, width: int, ink: Ink = DARK_INK) -> Text:
         sample = trace.sample_at(now)
         cores = len(sample.cores) if sample else trace.meta.get("machine", {}).get("cores", 0) or 0
         bar_width = 10
@@ -76,16 +75,16 @@ class CoresPanel(TextPanel):
             busy = sample.cores[core] if sample else 0.0
             history = load_cells(trace, core, t0, t1, spark_width)
             lines.append(f"core {core:<2}", style="bold")
-            lines.append_text(bar(busy, bar_width))
+            lines.append_text(bar(busy, bar_width, ink))
             lines.append(f"{busy:4.0f}% ", style="bold")
-            lines.append(sparkline(history), style=LOAD)
+            lines.append(sparkline(history), style=ink.good)
             lines.append("\n")
-        lines.append(f"last {self.history_s:g} s per core, newest right\n", style=MUTED)
+        lines.append(f"last {self.history_s:g} s per core, newest right\n", style=ink.faint)
         if sample is None:
-            lines.append("scenario  waiting for the first sample", style=MUTED)
+            lines.append("scenario  waiting for the first sample", style=ink.faint)
             return lines
         lines.append("scenario ", style="bold")
-        lines.append(f"{sample.proc_cores:.2f}", style=f"bold {LOAD}")
+        lines.append(f"{sample.proc_cores:.2f}", style=f"bold {ink.good}")
         lines.append(" cores \u00b7 ")
         lines.append(f"{sample.threads}", style="bold")
         lines.append(" threads")
@@ -94,5 +93,5 @@ class CoresPanel(TextPanel):
             lines.append(f"{sample.processes}", style="bold")
             lines.append(" procs")
         lines.append(f"\npeak {trace.peak('proc_cores', now):.2f} cores, {trace.peak('threads', now):.0f} threads, "
-                     f"{sample.rss / 2**20:.0f} MiB", style=MUTED)
+                     f"{sample.rss / 2**20:.0f} MiB", style=ink.faint)
         return lines

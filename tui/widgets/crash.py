@@ -5,14 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.model import Trace
+from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
-BAD = "#f85149"
-MUTED = "#8b949e"
 ASKED_FOR = ("cancelled", "run again", "back to home", "quit")  # ends the learner asked for: not a failure
 
 
-def failure(trace: Trace, hint: str = "r runs again, h goes home, q quits") -> Text | None:
+def failure(trace: Trace, hint: str = "r runs again, h goes home, q quits", ink: Ink = DARK_INK) -> Text | None:
     """The failure of ``trace`` in a few lines, or None when it ended normally (or by the learner's choice)."""
     exit = trace.exit or {}
     failed_exit = bool(exit) and exit.get("status") != 0 and exit.get("reason") not in ASKED_FOR
@@ -22,13 +21,13 @@ def failure(trace: Trace, hint: str = "r runs again, h goes home, q quits") -> T
     if trace.error:
         error = trace.error
         out.append("The scenario raised ", style="bold")
-        out.append(f"{error.get('type', 'an exception')}", style=f"bold {BAD}")
+        out.append(f"{error.get('type', 'an exception')}", style=f"bold {ink.bad}")
         if error.get("message"):
             out.append(f": {error['message']}")
         if error.get("where"):
-            out.append(f"\n  at {error['where']}", style=MUTED)
+            out.append(f"\n  at {error['where']}", style=ink.muted)
     else:
-        out.append("The run did not finish", style=f"bold {BAD}")
+        out.append("The run did not finish", style=f"bold {ink.bad}")
     if exit:
         out.append(f"\n  exit: {exit.get('reason', '?')}")
         if exit.get("signal"):
@@ -36,12 +35,12 @@ def failure(trace: Trace, hint: str = "r runs again, h goes home, q quits") -> T
         elif exit.get("status") is not None:
             out.append(f" (status {exit['status']})")
         if exit.get("stream_error"):
-            out.append(f"\n  event stream: {exit['stream_error']}", style=MUTED)
+            out.append(f"\n  event stream: {exit['stream_error']}", style=ink.muted)
         last = [ln for ln in (exit.get("stderr") or "").splitlines() if ln.strip()][-1:]
         if last and not trace.error:
-            out.append(f"\n  stderr: {last[0]}", style=MUTED)
+            out.append(f"\n  stderr: {last[0]}", style=ink.muted)
     if hint:
-        out.append(f"\n  {hint}", style=MUTED)
+        out.append(f"\n  {hint}", style=ink.muted)
     return out
 
 
@@ -63,7 +62,7 @@ class CrashPanel(TextPanel):
         self.border_title = "the run failed"
 
     def show(self, trace: Trace, hint: str = "r runs again, h goes home, q quits") -> None:
-        text = failure(trace, hint)
+        text = failure(trace, hint, self.ink)
         self.set_class(text is not None, "-failed")
         if text is not None:
             self.show_text(text)

@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.model import BASE_STATES
+from tui.theme import DARK_INK, Ink
+from tui.themes import INK_CLASSES, ink_css, read_ink
 from tui.widgets.palette import swatch
 from tui.widgets.timeline import MARK
 
@@ -18,17 +20,17 @@ GAP = "  "
 CHECK_S = 1.0  # how often the legend looks whether the run's GIL is on
 
 
-def legend_items(gil: bool = True) -> list[Text]:
-    return ([swatch(s) for s in BASE_STATES if gil or s != "gil_wait"] +
+def legend_items(gil: bool = True, ink: Ink = DARK_INK) -> list[Text]:
+    return ([swatch(s, ink) for s in BASE_STATES if gil or s != "gil_wait"] +
             [Text.assemble((MARK, "bold"), " lock taken")])
 
 
-def legend_text(width: int, gil: bool = True) -> Text:
+def legend_text(width: int, gil: bool = True, ink: Ink = DARK_INK) -> Text:
     """The items in lines no wider than ``width``, never splitting an item; ``gil``: whether the run's GIL was on
     (without it, no "gil wait")."""
     out = Text()
     used = 0
-    for item in legend_items(gil):
+    for item in legend_items(gil, ink):
         if used and used + len(GAP) + item.cell_len > width:
             out.append("\n")
             used = 0
@@ -41,19 +43,21 @@ def legend_text(width: int, gil: bool = True) -> Text:
 
 
 class StateLegend(Static):
+    COMPONENT_CLASSES = set(INK_CLASSES)
     DEFAULT_CSS = """
     StateLegend {
         height: auto;
         padding: 0 1;
     }
-    """
+    """ + ink_css("StateLegend")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(legend_text(200), name=name, id=id, classes=classes)
-        self._shown: tuple[int, bool] | None = None
+        self._shown: tuple[int, bool, str] | None = None
 
     def on_mount(self) -> None:
         self.set_interval(CHECK_S, self._refresh_legend)
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self._refresh_legend())
 
     def on_resize(self) -> None:
         self._refresh_legend()
@@ -64,7 +68,7 @@ class StateLegend(Static):
         return any(bool(getattr(trace, "gil_enabled", True)) for trace in runs)
 
     def _refresh_legend(self) -> None:
-        shown = (max(self.size.width, 20), self._gil())
+        shown = (max(self.size.width, 20), self._gil(), self.app.theme)
         if shown != self._shown:
             self._shown = shown
-            self.update(legend_text(*shown))
+            self.update(legend_text(shown[0], shown[1], read_ink(self)))

@@ -10,8 +10,6 @@ from tui import lessons
 from tui.model import Trace
 from tui.widgets.panel import TextPanel
 
-MUTED = "#8b949e"
-
 
 class LessonPanel(TextPanel):
     DEFAULT_CSS = """
@@ -30,7 +28,7 @@ class LessonPanel(TextPanel):
         text = Text()
         if self.watch:  # the scenario's line, or its lesson's for the run's build (tui.lessons.watch)
             text.append("Watch: ", style="bold")
-            text.append((lessons.watch(trace) or self.watch) + "\n", style=MUTED)
+            text.append((lessons.watch(trace) or self.watch) + "\n", style=self.ink.muted)
         lines = lessons.explain(trace, now) if now > 0 else []
         shown_above = set(lessons.measurement_warnings(trace, now)) if lines else set()  # in the notice bar
         lines = [line for line in lines if line not in shown_above]
@@ -38,6 +36,6 @@ class LessonPanel(TextPanel):
             text.append("\u2022 ", style="bold")
             text.append(line + "\n")
         if not lines:
-            text.append("The figures appear as the run goes.", style=MUTED)
+            text.append("The figures appear as the run goes.", style=self.ink.muted)
         text.rstrip()
         self.show_text(text)

@@ -7,34 +7,32 @@ from rich.text import Text
 
 from tui.lessons import fmt_s
 from tui.model import Trace
-from tui.widgets.palette import STATE_COLOURS
+from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
-MUTED = "#6e7681"
 
-
-def describe_locks(trace: Trace, now: float) -> Text:
+def describe_locks(trace: Trace, now: float, ink: Ink = DARK_INK) -> Text:
     stats = trace.lock_stats(now)
     if not stats:
-        return Text("no traced locks in this run", style=MUTED)
+        return Text("no traced locks in this run", style=ink.faint)
     out = Text()
     for i, s in enumerate(stats):
         if i:
             out.append("\n")
         out.append(s.name, style="bold")
         out.append(f"  taken {s.acquisitions}x\n")
-        out.append("  held ", style=MUTED)
-        out.append(fmt_s(s.hold_s), style=STATE_COLOURS["lock_hold"])
-        out.append(" in all\n  waited ", style=MUTED)
-        out.append(fmt_s(s.wait_s), style=STATE_COLOURS["lock_wait"])
-        out.append(f", longest {fmt_s(s.longest_wait_s)}", style=MUTED)
-        out.append(f"\n  most waiting at once {s.max_waiters}", style=MUTED)
-        out.append("\n  held by ", style=MUTED)
-        out.append(s.holder or "nobody", style=f"bold {STATE_COLOURS['lock_hold']}" if s.holder else MUTED)
+        out.append("  held ", style=ink.faint)
+        out.append(fmt_s(s.hold_s), style=ink.state["lock_hold"])
+        out.append(" in all\n  waited ", style=ink.faint)
+        out.append(fmt_s(s.wait_s), style=ink.state["lock_wait"])
+        out.append(f", longest {fmt_s(s.longest_wait_s)}", style=ink.faint)
+        out.append(f"\n  most waiting at once {s.max_waiters}", style=ink.faint)
+        out.append("\n  held by ", style=ink.faint)
+        out.append(s.holder or "nobody", style=f"bold {ink.state['lock_hold']}" if s.holder else ink.faint)
         if s.waiting:
             names = ", ".join(s.waiting[:4]) + (f" +{len(s.waiting) - 4}" if len(s.waiting) > 4 else "")
-            out.append("\n  waiting ", style=MUTED)
-            out.append(names, style=STATE_COLOURS["lock_wait"])
+            out.append("\n  waiting ", style=ink.faint)
+            out.append(names, style=ink.state["lock_wait"])
     return out
 
 
@@ -52,5 +50,5 @@ class LockPanel(TextPanel):
         super().__init__(name=name, id=id, classes=classes)
 
     def show(self, trace: Trace, now: float) -> None:
-        text = describe_locks(trace, now)
+        text = describe_locks(trace, now, self.ink)
         self.show_text(text)

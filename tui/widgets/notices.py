@@ -10,8 +10,6 @@ from tui import lessons
 from tui.model import Trace
 from tui.widgets.panel import TextPanel
 
-WARN = "#e3b341"
-
 
 def notices(trace: Trace, now: float) -> list[tuple[str, str]]:
     """``(label, text)`` for each notice, most important first."""
@@ -52,6 +50,6 @@ class NoticeBar(TextPanel):
         for i, (label, line) in enumerate(found):
             if i:
                 text.append("\n")
-            text.append(f"\u26a0 {label}: ", style=f"bold {WARN}")
+            text.append(f"\u26a0 {label}: ", style=f"bold {self.ink.fair}")
             text.append(line)
         self.show_text(text)

@@ -8,17 +8,17 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.model import Trace
-
-MUTED = "#8b949e"
+from tui.themes import INK_CLASSES, ink_css, read_ink
 
 
 class OutputLog(Static):
+    COMPONENT_CLASSES = set(INK_CLASSES)
     DEFAULT_CSS = """
     OutputLog {
         height: 1fr;
         padding: 0 1;
     }
-    """
+    """ + ink_css("OutputLog")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", name=name, id=id, classes=classes)
@@ -27,12 +27,12 @@ class OutputLog(Static):
     def show(self, trace: Trace, now: float) -> None:
         count = bisect.bisect_right(trace.output, now, key=lambda line: line[0])
         rows = max(self.size.height, 1)
-        key = (id(trace), count, rows)
+        key = (id(trace), count, rows, self.app.theme)
         if key == self._shown:
             return
         self._shown = key
         lines = [line for _, line in trace.output[max(count - rows, 0) : count]]
         if not lines:
-            self.update(Text("nothing printed yet", style=MUTED), layout=False)
+            self.update(Text("nothing printed yet", style=read_ink(self).muted), layout=False)
         else:
             self.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"), layout=False)

@@ -20,7 +20,8 @@ from textual.strip import Strip
 
 from tui.lessons.lesson import Panel
 from tui.model import Trace
-from tui.theme import DARK_INK
+from tui.theme import Ink
+from tui.themes import INK_CLASSES, ink_css, read_ink
 
 CACHED_LINES = 1024  # wrapped lines kept per panel
 
@@ -36,14 +37,16 @@ def line_key(line: Text) -> tuple:
 
 
 class TextPanel(ScrollView, can_focus=False):
-    """Text fed with ``show_text``, on the Line API; the base of the run screen's text panels."""
+    """Text fed with ``show_text``, on the Line API; the base of the run screen's text panels. ``ink``: the theme's
+    colours to write that text in (its component classes, tui/themes.py)."""
 
+    COMPONENT_CLASSES = set(INK_CLASSES)
     DEFAULT_CSS = """
     TextPanel {
         height: auto;
         overflow: hidden hidden;
     }
-    """
+    """ + ink_css("TextPanel")
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -52,6 +55,15 @@ class TextPanel(ScrollView, can_focus=False):
         self._rows: list[Strip] = []  # its lines wrapped at the drawn width, in order
         self._drawn_as: tuple | None = None  # (width, style) the rows were drawn at
         self._cache: LRUCache[tuple, list[Strip]] = LRUCache(CACHED_LINES)
+        self._ink: tuple[str, Ink] | None = None  # (the theme it was read for, the ink)
+
+    @property
+    def ink(self) -> Ink:
+        """The theme's colours, as this panel's component classes give them."""
+        theme = self.app.theme
+        if self._ink is None or self._ink[0] != theme:
+            self._ink = (theme, read_ink(self))
+        return self._ink[1]
 
     @property
     def text(self) -> Text:
@@ -128,6 +140,7 @@ class TextPanel(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._drawn_as = None  # a theme or a class changed the panel's style: its lines draw anew
+        self._ink = None
 
     def render_line(self, y: int) -> Strip:
         if self._drawn_as is None or self._drawn_as != (self.scrollable_content_region.width, self.visual_style):
@@ -160,4 +173,4 @@ class ScenarioPanel(TextPanel):
         panel = self.panel
         if panel.titled is not None:
             self.border_title = panel.titled(trace.meta.get("params", {}))
-        self.show_text(panel.describe(trace, now, window, max(self.content_region.width, 10), DARK_INK))
+        self.show_text(panel.describe(trace, now, window, max(self.content_region.width, 10), self.ink))

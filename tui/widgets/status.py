@@ -9,28 +9,26 @@ from tui.interpreter import describe
 from tui.lessons import fmt_s
 from tui.model import Trace
 from tui.pacing import BUSY_FRAME_S
+from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
-MUTED = "#8b949e"
-GOOD = "#3fb950"
-BAD = "#f85149"
 BUSY_WORDS = (f"  every core busy: redrawn every {BUSY_FRAME_S:g} s", f"  cores busy: {BUSY_FRAME_S:g} s frames")
 
 
-def run_state(trace: Trace, clock) -> tuple[str, str]:
+def run_state(trace: Trace, clock, ink: Ink = DARK_INK) -> tuple[str, str]:
     """(words, colour) for where the run is: live, finished, cancelled, crashed, or the replay's play head."""
     if not clock.live:
-        return clock.describe(), "#a371f7"
+        return clock.describe(), ink.accent
     if trace.t0_ns is None and trace.exit is None:
-        return "starting", MUTED
+        return "starting", ink.muted
     if trace.exit is None:
-        return "running", GOOD
+        return "running", ink.good
     if trace.error or trace.exit.get("status"):
-        return trace.exit.get("reason", "failed"), BAD
-    return trace.exit.get("reason", "finished"), MUTED
+        return trace.exit.get("reason", "failed"), ink.bad
+    return trace.exit.get("reason", "finished"), ink.muted
 
 
-def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None) -> Text:
+def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None, ink: Ink = DARK_INK) -> Text:
     out = Text()
     lesson = lessons.lesson_for(trace.meta.get("scenario", ""))
     totals = lesson.totals(trace.meta.get("params", {})) if lesson is not None and lesson.totals else {}
@@ -41,7 +39,7 @@ def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None)
         if value is None:
             continue
         label, shown = counter_words(name, value)
-        out.append(f"  {label} ", style=MUTED)
+        out.append(f"  {label} ", style=ink.muted)
         out.append(shown, style="bold")
         if name in totals:
             out.append(f"/{totals[name]}")
@@ -70,11 +68,11 @@ def start_words(trace: Trace) -> tuple[str, ...]:
     return f"  workers: {method}{default}", f"  {method}"
 
 
-def short_state(trace: Trace, clock) -> tuple[str, str]:
+def short_state(trace: Trace, clock, ink: Ink = DARK_INK) -> tuple[str, str]:
     """``paused 1x`` rather than ``replay 1x paused at 0.30 s`` (the time is shown beside it anyway)."""
     if clock.live or not hasattr(clock, "speed"):
-        return run_state(trace, clock)
-    return f"{'playing' if clock.playing else 'paused'} {clock.speed:g}x", "#a371f7"
+        return run_state(trace, clock, ink)
+    return f"{'playing' if clock.playing else 'paused'} {clock.speed:g}x", ink.accent
 
 
 class StatusLine(TextPanel):
@@ -99,25 +97,25 @@ class StatusLine(TextPanel):
         width = self.size.width - 2
         for short_python, short_words, only in ((0, False, None), (1, False, None), (1, True, None), (2, True, None),
                                                 (2, True, ("progress",))):
-            text, python = self.compose_line(trace, now, clock, short_python, short_words, only)
+            text, python = self.compose_line(trace, now, clock, short_python, short_words, only, self.ink)
             if text.cell_len + 2 + len(python) <= width:
                 break
         for words in BUSY_WORDS if busy else ():
             if text.cell_len + len(words) + 2 + len(python) <= width:
-                text.append(words, style=MUTED)
+                text.append(words, style=self.ink.muted)
                 break
         for words in start_words(trace):
             if text.cell_len + len(words) + 2 + len(python) <= width:
-                text.append(words, style=MUTED)
+                text.append(words, style=self.ink.muted)
                 break
         text.append(" " * max(width - text.cell_len - len(python), 2))
-        text.append(python, style=MUTED)
+        text.append(python, style=self.ink.muted)
         self.show_text(text)
 
     @staticmethod
     def compose_line(trace: Trace, now: float, clock, short_python: bool | int, short_words: bool,
-                     only: tuple[str, ...] | None) -> tuple[Text, str]:
-        words, colour = short_state(trace, clock) if short_words else run_state(trace, clock)
+                     only: tuple[str, ...] | None, ink: Ink = DARK_INK) -> tuple[Text, str]:
+        words, colour = short_state(trace, clock, ink) if short_words else run_state(trace, clock, ink)
         text = Text.assemble(
             (trace.meta.get("scenario", "?"), "bold"),
             "  ",
@@ -125,5 +123,5 @@ class StatusLine(TextPanel):
             "  ",
             (f"{now:6.2f} s", "bold"),
         )
-        text.append_text(counters_text(trace, now, only))
+        text.append_text(counters_text(trace, now, only, ink))
         return text, gil_words(trace.python, short_python)

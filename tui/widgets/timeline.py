@@ -26,7 +26,9 @@ from textual.strip import Strip
 from tui.dense import Density
 from tui.model import Lane, Trace
 from tui.model.cells import LaneCells
-from tui.widgets.palette import STATE_COLOURS, STATE_LABELS, state_style
+from tui.theme import DARK_INK, STATE_LABELS, Ink
+from tui.themes import INK_CLASSES, ink_css, read_ink
+from tui.widgets.palette import state_style
 
 WINDOW_S = 20.0  # a run longer than this scrolls: the last WINDOW_S seconds are shown
 SPANS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
@@ -35,10 +37,6 @@ STATE_WIDTH = 9  # "lock wait"
 MARK = "\u25c6"  # a lock was acquired in this cell
 NOW_MARK = "\u25bc"  # the play head on the axis
 EMPTY = Style()
-AXIS = Style(color="#8b949e")
-NOW = Style(color="#f0f6fc", bold=True)
-LABEL = Style(color="#c9d1d9")
-DIM = Style(color="#6e7681")
 STRIPS_KEPT = 4096  # rows' strips kept, the least recently drawn let go first
 HEADROOM = 1.25  # while lanes still arrive, dense rows leave room for this many times as many before regrouping
 
@@ -70,9 +68,36 @@ def fmt_tick(t: float, step: float) -> str:
     return f"{t:.2f}s"
 
 
+class Looks:
+    """The styles a timeline draws with, in one theme's colours (tui/theme.py: ``Ink``)."""
+
+    def __init__(self, ink: Ink, base: Style = EMPTY) -> None:
+        self.ink = ink
+        self.base = base  # the widget's own colours, under every cell: the theme's ground, not the terminal's
+        self.axis = Style(color=ink.muted)
+        self.now = Style(color=ink.figure, bold=True)
+        self.label = Style(color=ink.label)
+        self.dim = Style(color=ink.faint)
+        self.name = Style(color=ink.name, bold=True)
+        self.figure = Style(color=ink.figure, bold=True)
+        self.header = Style(bgcolor=ink.header)
+        self.cells = {s: Style(bgcolor=c) for s, c in ink.state.items()}
+        self.marks = {s: Style(color=ink.ground, bgcolor=c, bold=True) for s, c in ink.state.items()}
+        self.states = {s: state_style(s, ink) for s in (*ink.state, "done")}
+
+    def state(self, state: str) -> Style:
+        """How a lane's label names ``state``."""
+        found = self.states.get(state)
+        return found if found is not None else state_style(state, self.ink)
+
+
+DARK_LOOKS = Looks(DARK_INK)
+
+
 class Timeline(ScrollView, can_focus=True):
     """Every task of a run as a lane of coloured cells."""
 
+    COMPONENT_CLASSES = set(INK_CLASSES)
     DEFAULT_CSS = """
     Timeline {
         overflow-x: hidden;
@@ -80,7 +105,7 @@ class Timeline(ScrollView, can_focus=True):
         scrollbar-size-vertical: 1;
         height: 1fr;
     }
-    """
+    """ + ink_css("Timeline")
 
     dense: reactive[bool] = reactive(False)
     """Several tasks per row (for runs with more tasks than rows)."""
@@ -105,6 +130,23 @@ class Timeline(ScrollView, can_focus=True):
         self._lines: dict[int, Strip] = {}  # what each line of the view showed when last drawn
         self._drawn_layout: tuple | None = None  # the sizes, scroll and geometry those lines were drawn at
         self._fresh: tuple[tuple | None, dict[int, Strip]] = (None, {})  # the lines the last frame drew, to paint
+        self._looks: tuple[str, Looks] | None = None  # (the theme they were read for, the styles)
+
+    @property
+    def looks(self) -> Looks:
+        """The styles this timeline draws with: the theme's colours, as its component classes give them."""
+        theme = self.app.theme
+        if self._looks is None or self._looks[0] != theme:
+            self._looks = (theme, Looks(read_ink(self), self.rich_style))
+        return self._looks[1]
+
+    def notify_style_update(self) -> None:
+        """Its styles changed (a theme, say): the colours are read anew, and what was drawn in the old ones goes."""
+        super().notify_style_update()
+        self._looks = None
+        self._strips.clear()
+        self._lines.clear()
+        self._fresh = (None, {})
 
     # ------------------------------------------------------------------------------------------ feeding
 
@@ -254,7 +296,7 @@ class Timeline(ScrollView, can_focus=True):
         line = y - 1 + int(self.scroll_offset.y)
         row, gap = divmod(line, self.row_height)
         if gap or row >= len(self.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self.looks.base)
         return self._row_strip(row, width)
 
     def _row_strip(self, index: int, width: int) -> Strip:
@@ -279,10 +321,11 @@ class Timeline(ScrollView, can_focus=True):
         head = f"{'task':<{self.label_width - STATE_WIDTH - 1}} {'state':<{STATE_WIDTH}}"[: self.label_width]
         axis = "".join(chars)
         before, mark, after = axis.partition(NOW_MARK)
-        segments = [Segment(head, DIM), Segment(" "), Segment(before, AXIS)]
+        looks = self.looks
+        segments = [Segment(head, looks.dim), Segment(" "), Segment(before, looks.axis)]
         if mark:
-            segments += [Segment(mark, NOW), Segment(after, AXIS)]
-        return Strip(segments).adjust_cell_length(width)
+            segments += [Segment(mark, looks.now), Segment(after, looks.axis)]
+        return Strip(segments).adjust_cell_length(width).apply_style(looks.base)
 
     def _row(self, lanes: list[Lane], width: int) -> Strip:
         _, n, t0, t1 = self._measure()
@@ -315,10 +358,11 @@ class Timeline(ScrollView, can_focus=True):
         return strip
 
     def _strip(self, name: str, state: str, states: list, marks: list, width: int) -> Strip:
-        segments = _label(name, state, self.label_width)
+        looks = self.looks
+        segments = _label(name, state, self.label_width, looks)
         segments.append(Segment(" "))
-        segments.extend(_cells(states, marks))
-        return Strip(segments).adjust_cell_length(width)
+        segments.extend(_cells(states, marks, looks))
+        return Strip(segments).adjust_cell_length(width).apply_style(looks.base)
 
     def _lane_cells(self, lane: Lane, t0: float, t1: float, n: int) -> LaneCells:
         cells = self._cells.get(lane.key)
@@ -327,37 +371,33 @@ class Timeline(ScrollView, can_focus=True):
         return cells
 
 
-def _label(name: str, state: str, width: int) -> list[Segment]:
+def _label(name: str, state: str, width: int, looks: Looks = DARK_LOOKS) -> list[Segment]:
     name_width = width - STATE_WIDTH - 1
     if len(name) > name_width:
         name = name[: name_width - 1] + "\u2026"
     return [
-        Segment(f"{name:<{name_width}} ", LABEL),
-        Segment(f"{STATE_LABELS.get(state, state):<{STATE_WIDTH}}"[:STATE_WIDTH], state_style(state)),
+        Segment(f"{name:<{name_width}} ", looks.label),
+        Segment(f"{STATE_LABELS.get(state, state):<{STATE_WIDTH}}"[:STATE_WIDTH], looks.state(state)),
     ]
 
 
-_CELL_STYLES = {s: Style(bgcolor=c) for s, c in STATE_COLOURS.items()}
-_MARK_STYLES = {s: Style(color="#0d1117", bgcolor=c, bold=True) for s, c in STATE_COLOURS.items()}
-
-
-def _cells(states: list, marks: list) -> list[Segment]:
+def _cells(states: list, marks: list, looks: Looks = DARK_LOOKS) -> list[Segment]:
     """Coloured cells, a run of one state as one segment."""
     out: list[Segment] = []
     run_state, run_len = None, 0
     for state, mark in zip(states, marks):
         if mark and state is not None:
             if run_len:
-                out.append(Segment(" " * run_len, _CELL_STYLES.get(run_state, EMPTY)))
+                out.append(Segment(" " * run_len, looks.cells.get(run_state, EMPTY)))
                 run_len = 0
-            out.append(Segment(MARK, _MARK_STYLES.get(state, EMPTY)))
+            out.append(Segment(MARK, looks.marks.get(state, EMPTY)))
             run_state = None
             continue
         if state != run_state and run_len:
-            out.append(Segment(" " * run_len, _CELL_STYLES.get(run_state, EMPTY)))
+            out.append(Segment(" " * run_len, looks.cells.get(run_state, EMPTY)))
             run_len = 0
         run_state = state
         run_len += 1
     if run_len:
-        out.append(Segment(" " * run_len, _CELL_STYLES.get(run_state, EMPTY)))
+        out.append(Segment(" " * run_len, looks.cells.get(run_state, EMPTY)))
     return out

@@ -25,26 +25,23 @@ from textual.strip import Strip
 
 from tui.lessons.lesson import CounterRow
 from tui.model import Trace, Variant
-from tui.widgets.cores import BARS, LOAD
-from tui.widgets.palette import STATE_COLOURS
-from tui.widgets.timeline import AXIS, DIM, NOW, NOW_MARK, Timeline, fmt_tick, tick_step
+from tui.widgets.cores import BARS
+from tui.widgets.timeline import NOW_MARK, Timeline, fmt_tick, tick_step
 
 SAMPLE_HOLD_S = 0.2  # a sample stands for the load since the one before it (100 ms apart); never longer than this
-NAME = Style(color="#d2a8ff", bold=True)
-FIGURE = Style(color="#f0f6fc", bold=True)
-HEADER_BG = Style(bgcolor="#161b22")
 
 
 
-def headline(name: str, figures: list[str]) -> list[tuple[str, Style]]:
-    """The model's name and its headline figures (its lesson's ``headline``: most telling first)."""
-    return [(name, NAME)] + [(figure, FIGURE) for figure in figures]
+def headline(name: str, figures: list[str]) -> list[tuple[str, str]]:
+    """The model's name and its headline figures (its lesson's ``headline``: most telling first), each with how
+    it looks (``Looks``: name, figure, dim)."""
+    return [(name, "name")] + [(figure, "figure") for figure in figures]
 
 
-def waiting(name: str, room: int) -> list[tuple[str, Style]]:
+def waiting(name: str, room: int) -> list[tuple[str, str]]:
     """The header of a model announced but not started yet, in ``room`` cells (its label's)."""
     words = next((w for w in ("not started yet", "not yet") if len(name) + 2 + len(w) <= room), "")
-    return [(name, NAME), (words, DIM)] if words else [(name, NAME)]
+    return [(name, "name"), (words, "dim")] if words else [(name, "name")]
 
 
 def held_loads(trace: Trace, core: int | None, t0: float, t1: float, n: int, until: float) -> list[float | None]:
@@ -97,7 +94,7 @@ def spark_segments(values: list[float | None], top: float, colour: str) -> list[
     return [Segment(chars, Style(color=colour))]
 
 
-def _fitting(pieces: list[tuple[str, Style]], room: int, gap: int) -> list[tuple[str, Style]]:
+def _fitting(pieces: list[tuple[str, str]], room: int, gap: int) -> list[tuple[str, str]]:
     """The first pieces that fit in ``room`` cells, ``gap`` apart (the first always, cut to fit)."""
     out, used = [], 0
     for text, style in pieces:
@@ -132,7 +129,7 @@ class VariantLanes(Timeline):
         """Tasks the screen planned rows for: a model running or not started yet has room for its tasks to come."""
         self.core_rows = "each"
         """``each``: a row per core; ``mean``: one row for the mean of all cores."""
-        self.headline: list[tuple[str, Style]] = [(variant, NAME)]
+        self.headline: list[tuple[str, str]] = [(variant, "name")]
         self.span = Variant(variant, 0.0)
         self.scales: dict[str, float] = {}
         self.extras: list[tuple] = []
@@ -142,7 +139,7 @@ class VariantLanes(Timeline):
     # ------------------------------------------------------------------------------------------ feeding
 
     def show_variant(self, trace: Trace, now: float, span: Variant, window: tuple[float, float],
-                     headline: list[tuple[str, Style]], scales: dict[str, float]) -> None:
+                     headline: list[tuple[str, str]], scales: dict[str, float]) -> None:
         """Draw the model ``span`` (its start and end) of ``trace`` as at ``now`` on ``window``; ``scales``: each
         counter row's top value, shared by every model."""
         if span.start > now or (span.end is not None and span.end <= now):
@@ -205,7 +202,7 @@ class VariantLanes(Timeline):
             return self._row_strip(line, width)
         if line - len(self.rows) < len(self.extras):
             return self._extra(self.extras[line - len(self.rows)], width)
-        return Strip.blank(width)
+        return Strip.blank(width, self.looks.base)
 
     def _header(self, width: int) -> Strip:
         room = self.label_width
@@ -213,17 +210,18 @@ class VariantLanes(Timeline):
             pieces = _fitting(self.headline, room, len(gap))
             if len(pieces) == len(self.headline):
                 break
+        looks = self.looks
         segments, used = [], 0
-        for text, style in pieces:
+        for text, role in pieces:
             if used:
                 segments.append(Segment(gap))
                 used += len(gap)
-            segments.append(Segment(text, style))
+            segments.append(Segment(text, getattr(looks, role)))
             used += len(text)
         segments.append(Segment(" " * (self.label_width + 1 - used)))
         if self.span.start <= self.now:
             segments += self._ticks()
-        return Strip(segments).adjust_cell_length(width).apply_style(HEADER_BG)
+        return Strip(segments).adjust_cell_length(width).apply_style(looks.header).apply_style(looks.base)
 
     def _ticks(self) -> list[Segment]:
         """The time since the model's start; the play head where this model is running now."""
@@ -241,7 +239,8 @@ class VariantLanes(Timeline):
         if self.running and self.now < self.trace.duration and t0 <= self.now < t1:
             chars[min(int((self.now - t0) / span * n), n - 1)] = NOW_MARK
         before, mark, after = "".join(chars).partition(NOW_MARK)
-        return [Segment(before, AXIS)] + ([Segment(mark, NOW), Segment(after, AXIS)] if mark else [])
+        looks = self.looks
+        return [Segment(before, looks.axis)] + ([Segment(mark, looks.now), Segment(after, looks.axis)] if mark else [])
 
     def _extra(self, row: tuple, width: int) -> Strip:
         kind, which = row
@@ -252,7 +251,7 @@ class VariantLanes(Timeline):
         strip = self._strips.get(key)
         if strip is None:
             draw = self._core_row if kind == "core" else self._counter_row
-            strip = Strip(draw(which, t0, t1, until)).adjust_cell_length(width)
+            strip = Strip(draw(which, t0, t1, until)).adjust_cell_length(width).apply_style(self.looks.base)
             self._strips.set(key, strip)
         return strip
 
@@ -261,16 +260,17 @@ class VariantLanes(Timeline):
         known = [v for v in values if v is not None]
         label = "cores (mean)" if core is None else f"core {core}"
         figure = f"{sum(known) / len(known):3.0f}%" if known else "   \u2013"
-        return self._label_segments(label, figure) + spark_segments(values, 100.0, LOAD)
+        return self._label_segments(label, figure) + spark_segments(values, 100.0, self.looks.ink.good)
 
     def _counter_row(self, name: str, t0: float, t1: float, until: float) -> list[Segment]:
         row = self.counters[name]
         values = counter_cells(self.trace.counters.get(name, []), t0, t1, self.ncols, until, row.level)
         known = [v for v in values if v is not None]
         figure = f"max {row.reads(max(known))}" if known else "\u2013"
-        colour = STATE_COLOURS[row.state]
+        colour = self.looks.ink.state[row.state]
         return self._label_segments(row.label, figure) + spark_segments(values, self.scales.get(name, 0.0), colour)
 
     def _label_segments(self, label: str, figure: str) -> list[Segment]:
         room = self.label_width - len(figure) - 1
-        return [Segment(f"{label[:room]:<{room}} ", DIM), Segment(figure, FIGURE), Segment(" ")]
+        looks = self.looks
+        return [Segment(f"{label[:room]:<{room}} ", looks.dim), Segment(figure, looks.figure), Segment(" ")]
