@@ -1,9 +1,14 @@
-"""``concviz serve`` end to end: a real server on a free port, tabs that are websockets (aiohttp's client), and the
-processes it starts, watched with psutil until every one has ended.
+"""``concviz serve`` end to end: a real server on a free port, tabs that are websockets (aiohttp's client) or pages
+in a real headless browser (Debian's chromium, driven by Playwright), and the processes it starts, watched with
+psutil until every one has ended.
 
 What a tab shows is read back as a terminal would draw it: the bytes the server sent the tab, fed to pyte (a
 terminal emulator) at the tab's size. Every wait is for a condition, within a generous overall limit (``WAIT_S``):
 nothing here depends on how fast the machine is.
+
+The browser test runs wherever Playwright and /usr/bin/chromium are there; elsewhere it is skipped, saying what is
+missing, except where ``CONCVIZ_BROWSER_TEST=required`` (.ci/run sets it, and installs both): there a missing one
+fails the test, so that CI cannot pass without it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import psutil
@@ -28,8 +34,12 @@ import pytest
 from tui import serve
 
 CONCVIZ = os.path.join(os.path.dirname(sys.executable), "concviz")  # the one installed beside this Python
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_S = 90  # an overall limit for one condition (a server's first line, an app's first screen, every process gone)
-HOME = "threads-download"  # the home screen's first scenario
+HOME = "threads-download"  # the home screen's first scenario, highlighted when it opens: Enter runs it
+RUN_SCREEN = ("download 0", "finished")  # its first lane and its status once done (it takes about 0.5 s)
 END = "\x1b[F"  # the End key, as xterm.js sends it: the home screen's last scenario
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +65,10 @@ class Served:
                                      start_new_session=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.errors: list[str] = []  # its stderr, read as it comes so that a full pipe never stops it
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=lambda: self.errors.extend(self.proc.stderr), daemon=True).start()
+        self.readers = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=lambda: self.errors.extend(self.proc.stderr), daemon=True)]
+        for reader in self.readers:
+            reader.start()
         self.seen: dict[int, psutil.Process] = {}
         first = self.next_line()
         found = re.search(r"http://[^\s/]+:\d+", first)
@@ -96,14 +108,17 @@ class Served:
         return [p for p in self.seen.values() if _alive(p)]
 
     def ctrl_c(self) -> str:
-        """Ctrl+C as a terminal sends it (SIGINT to the foreground process group); the server's exit status is 0 and
-        its last line says it stopped. Returns that line."""
+        """Ctrl+C as a terminal sends it (SIGINT to the foreground process group); the server's exit status is 0, it
+        wrote no traceback, and its last line says it stopped. Returns that line."""
         self.processes()
         os.killpg(self.proc.pid, signal.SIGINT)
         assert self.proc.wait(timeout=WAIT_S) == 0, "".join(self.errors)
-        last = self.next_line()
-        assert "stopped" in last
-        return last
+        for reader in self.readers:  # to the end of its output
+            reader.join(timeout=WAIT_S)
+        said = [self.lines.get() for _ in range(self.lines.qsize())]  # and its apps' stderr, which it relays
+        assert "Traceback" not in "".join(self.errors + said), "".join(self.errors + said)
+        assert said and "stopped" in said[-1], said
+        return said[-1]
 
     def close(self) -> None:
         """Whatever the test did: the server and everything seen ends (SIGKILL after the grace a Ctrl+C gets)."""
@@ -338,3 +353,84 @@ async def test_only_this_machine_and_this_page_can_start_apps(served):
         assert refused.value.status == 403
     assert not server.apps()
     server.ctrl_c()
+
+
+# --- in a real browser
+
+
+def _browser():
+    """Playwright's sync API and Debian's chromium, or a skip saying what is missing (a failure under CI)."""
+    def missing(why: str):
+        if os.environ.get("CONCVIZ_BROWSER_TEST") == "required":
+            pytest.fail(f"{why}, and CONCVIZ_BROWSER_TEST=required (.ci/run installs both)")
+        pytest.skip(why)
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright is not installed (pip install -e '.[test]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        missing(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    return sync_playwright
+
+
+def test_in_a_browser_a_tab_opens_concviz_runs_a_scenario_and_quits(served, tmp_path):
+    sync_playwright = _browser()
+    server = served()
+    elsewhere: list[str] = []  # requests the page made to anywhere but the server: none expected
+    screen: Screen | None = None
+
+    def on_websocket(ws) -> None:
+        nonlocal screen
+        size = parse_qs(urlsplit(ws.url).query)
+        screen = Screen(int(size["width"][0]), int(size["height"][0]))
+        ws.on("framereceived", on_received)
+        ws.on("framesent", on_sent)
+
+    def on_received(payload) -> None:
+        if isinstance(payload, bytes):  # the app's screen (text frames are textual-serve's pongs)
+            screen.feed(payload)
+
+    def on_sent(payload) -> None:  # the page's keys, pings, and its size as the terminal fits the window
+        message = json.loads(payload)
+        if message[0] == "resize":
+            screen.resize(message[1]["width"], message[1]["height"])
+
+    def only_here(route) -> None:
+        if urlsplit(route.request.url).netloc == f"127.0.0.1:{server.port}":
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800})
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_here)
+            page.on("websocket", on_websocket)
+            page.goto(server.url)
+            def pump() -> None:  # waits, letting Playwright deliver the page's frames meanwhile
+                page.wait_for_timeout(50)
+
+            until(lambda: screen is not None and screen.shows(HOME), "the home screen in the page", poll=pump)
+            app = until(lambda: server.apps(), "the tab's app process")[0]
+            page.locator(".xterm-helper-textarea").focus()
+            page.keyboard.press("Enter")
+            until(lambda: screen.shows(*RUN_SCREEN), "the run screen in the page", poll=pump)
+            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            shot = tmp_path / "run.png"
+            page.screenshot(path=str(shot))
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+            server.processes()  # remember the scenario's processes too
+            page.keyboard.press("q")
+            until(lambda: page.evaluate("() => document.body.classList.contains('-closed')"),
+                  "the page saying its concviz has ended", poll=pump)
+            until(lambda: not _alive(app), "the app ending when it quit")
+        finally:
+            browser.close()
+    assert elsewhere == []
+    server.ctrl_c()
+    until(lambda: not server.left_behind(), "every process the server started ending")
