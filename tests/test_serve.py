@@ -257,6 +257,19 @@ def test_the_command_line_defaults_are_the_servers():
     assert serve.DEFAULT_FONT_SIZE in serve.FONT_SIZES
 
 
+@pytest.mark.parametrize("address, exposed", [("127.0.0.1", False), ("::1", False), ("0.0.0.0", True),
+                                              ("::", True), ("192.0.2.7", True)])
+def test_listening_beyond_this_machine_says_what_that_exposes(address, exposed):
+    said = serve.listening(address, 8000)
+    assert ("anyone who can reach this port can run scenarios on this machine" in "\n".join(said)) == exposed
+    if not exposed:
+        assert said[0] == f"concviz serve: http://{'[::1]' if ':' in address else address}:8000"
+    elif address == "192.0.2.7":
+        assert "http://192.0.2.7:8000" in said[0]
+    else:  # the wildcard is no address to open: the machine's name is
+        assert f"http://{socket.gethostname()}:8000" in said[0]
+
+
 def test_each_tab_runs_this_interpreters_concviz():
     assert serve.app_command() == [sys.executable, "-m", "tui"]
     done = subprocess.run([*serve.app_command(), "--version"], capture_output=True, text=True, timeout=WAIT_S)

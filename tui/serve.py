@@ -98,19 +98,24 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, font_size: int = D
     check_font_size(font_size)
     sock = listen(host, port)
     server = Server(sock, font_size, app_command())
-    address, bound_port = sock.getsockname()[:2]
-    if server.loopback:
-        say(f"concviz serve: http://{_url_host(address)}:{bound_port} (each browser tab runs a concviz of its own; "
-            "Ctrl+C stops the server and every app it started)")
-    else:
-        where = socket.gethostname() if ipaddress.ip_address(address).is_unspecified else _url_host(address)
-        say(f"concviz serve: listening on {_url_host(address)} port {bound_port}, e.g. http://{where}:{bound_port} "
-            "(Ctrl+C stops it and every app it started)")
-        say("concviz serve: not on localhost: anyone who can reach this port can run scenarios on this machine, "
-            "with no password")
+    for line in listening(*sock.getsockname()[:2]):
+        say(line)
     ended = asyncio.run(server.run())
     say(f"concviz serve: stopped; every app it started has ended ({ended} in all)")
     return 0
+
+
+def listening(address: str, port: int) -> list[str]:
+    """What the server says once it listens: where to open it, and what listening beyond this machine exposes."""
+    if is_loopback(address):
+        return [f"concviz serve: http://{_url_host(address)}:{port}", EACH_TAB]
+    where = socket.gethostname() if ipaddress.ip_address(address).is_unspecified else _url_host(address)
+    return [f"concviz serve: listening on {_url_host(address)} port {port}, e.g. http://{where}:{port}", EACH_TAB,
+            "concviz serve: not on localhost: anyone who can reach this port can run scenarios on this machine, "
+            "with no password"]
+
+
+EACH_TAB = "concviz serve: each browser tab runs a concviz of its own; Ctrl+C stops the server and every one it started"
 
 
 def say(line: str) -> None:
