@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="convert a recorded trace to Chrome Trace Event JSON (Perfetto)")
     export.add_argument("file", metavar="FILE")
     export.add_argument("-o", "--output", required=True, metavar="OUT.json")
+
+    serve = sub.add_parser("serve", help="serve the app to web browsers: each tab runs a concviz of its own")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this "
+                       "machine only; anyone who can reach any other can run scenarios here)")
+    serve.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0: any free port)")
+    serve.add_argument("--font-size", type=int, default=16, metavar="PX",
+                       help="the terminal's font size in the browser, 8 to 64 pixels (default 16)")
     return parser
 
 
@@ -216,6 +223,15 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from tui import serve
+
+    try:
+        return serve.serve(args.host, args.port, args.font_size)
+    except serve.ServeError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_app(args) -> int:
     kwargs: dict = {}
     if args.command == "run":
@@ -255,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_record(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         return cmd_app(args)
     except (UsageError, ParamError, *_file_errors()) as exc:
         print(f"concviz: {printable(exc, None)}", file=sys.stderr)  # argparse quotes what the user typed raw
