@@ -271,7 +271,8 @@ def test_listening_beyond_this_machine_says_what_that_exposes(address, exposed):
 
 
 def test_each_tab_runs_this_interpreters_concviz():
-    assert serve.app_command() == [sys.executable, "-m", "tui"]
+    assert serve.app_command() == [sys.executable, "-m", "tui", "--theme", "dark"]
+    assert serve.app_command("light")[-2:] == ["--theme", "light"]  # concviz --theme light serve: every tab light
     done = subprocess.run([*serve.app_command(), "--version"], capture_output=True, text=True, timeout=WAIT_S)
     assert done.stdout.startswith("concviz ")
 
@@ -287,7 +288,7 @@ async def test_each_tab_is_its_own_app_and_ctrl_c_mid_run_ends_every_process(ser
         await second.showing(HOME)
         apps = await until_async(lambda: len(server.apps()) == 2 and server.apps(), "two app processes")
         for app in apps:
-            assert app.cmdline()[:3] == serve.app_command()  # this interpreter, this concviz
+            assert app.cmdline()[:5] == serve.app_command()  # this interpreter, this concviz
             assert os.getsid(app.pid) == app.pid  # a session of its own: a Ctrl+C reaches the server alone
         await first.press(END + "\r")  # the last scenario, convoy (about 6 s), in this tab only
         await until_async(lambda: any(_runs_a_scenario(p) for p in server.processes()), "a scenario's process")

@@ -1,4 +1,4 @@
-"""The command line: ``concviz [list | run | record | replay | export]``.
+"""The command line: ``concviz [--theme dark|light] [list | run | record | replay | export | serve]``.
 
 Bad input (an unknown scenario or parameter, a value out of range, a damaged file, a path that cannot be
 written) prints one line to stderr and exits with status 2, never a traceback.
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="the port (default 8000; 0: any free port)")
     serve.add_argument("--font-size", type=int, default=16, metavar="PX",
                        help="the terminal's font size in the browser, 8 to 64 pixels (default 16)")
+    serve.add_argument("--theme", choices=themes, default=argparse.SUPPRESS, help=theme_help)
     return parser
 
 
@@ -227,7 +228,7 @@ def cmd_serve(args) -> int:
     from tui import serve
 
     try:
-        return serve.serve(args.host, args.port, args.font_size)
+        return serve.serve(args.host, args.port, args.font_size, args.theme)
     except serve.ServeError as exc:
         raise UsageError(str(exc)) from None
 

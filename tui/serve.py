@@ -47,9 +47,9 @@ class ServeError(Exception):
     """Bad --host, --port or --font-size, or an address that cannot be listened on: one line, exit status 2."""
 
 
-def app_command() -> list[str]:
-    """What each tab runs: this interpreter's concviz (``python -m tui``), whatever venv it lives in."""
-    return [sys.executable, "-m", "tui"]
+def app_command(theme: str = "dark") -> list[str]:
+    """What each tab runs: this interpreter's concviz (``python -m tui``), whatever venv it lives in, in ``theme``."""
+    return [sys.executable, "-m", "tui", "--theme", theme]
 
 
 def check_font_size(size: int) -> None:
@@ -93,11 +93,12 @@ def _url_host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, font_size: int = DEFAULT_FONT_SIZE) -> int:
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, font_size: int = DEFAULT_FONT_SIZE,
+          theme: str = "dark") -> int:
     """Serve until Ctrl+C (SIGINT), SIGTERM or SIGHUP; then end every app started. ServeError for bad input."""
     check_font_size(font_size)
     sock = listen(host, port)
-    server = Server(sock, font_size, app_command())
+    server = Server(sock, font_size, app_command(theme))
     for line in listening(*sock.getsockname()[:2]):
         say(line)
     ended = asyncio.run(server.run())
