@@ -26,6 +26,7 @@ SEED = 1
 TIME_LIMIT_S = 60.0
 SMALL = {  # the guide's own sizes where a run is short; parameters a scenario does not have are reported
     "threads-download": {},  # 10 threads, 0.1-0.5 s
+    "lost-updates": {"threads": 4, "updates": 200},
     "async-dashboard": {},  # three fetches, 0.5-1.5 s
     "async-fetch": {"urls": 30, "workers": 10, "min_ms": 20, "max_ms": 100},
     "futures": {},
