@@ -329,9 +329,10 @@ def test_mixed_loop_executors_run_the_jobs_off_the_loop(loops, model, kind):
             assert lane.pid != trace.root_pid
         else:
             assert lane.pid == trace.root_pid and lane.tid != loop_tid
-    for lane in lanes:
-        if lane.name.startswith("job("):
-            assert "wait" in states_seen(lane), lane.name  # the task awaits the executor's future
+    jobs = {lane.name: lane for lane in lanes if lane.name.startswith("job(")}
+    for heavy in heavies:  # each job awaits its executor's future: it ends after its work item did, elsewhere
+        job = jobs[f"job({heavy.name.removeprefix('heavy #')})"]
+        assert job.end is not None and heavy.end <= job.end, (heavy.name, job.name)
 
 
 @pytest.mark.e2e
