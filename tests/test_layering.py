@@ -193,7 +193,8 @@ def lesson_breaks():
 
 # modules with no Textual in them: the headless summary, exports, benchmarks and plain tests use them
 TEXTUAL_FREE = ("tui.control", "tui.clock", "tui.pacing", "tui.runs", "tui.session", "tui.stream", "tui.theme",
-                "tui.strips", "tui.summary", "tui.tracefile", "tui.export", "tui.dense", "tui.interpreter")
+                "tui.strips", "tui.summary", "tui.tracefile", "tui.export", "tui.dense", "tui.interpreter",
+                "tui.guide", "tui.tour", "tui.view")
 
 
 def textual_free_breaks():
