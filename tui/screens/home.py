@@ -49,29 +49,31 @@ def build_note(python: dict, short: bool = False, ink: Ink = DARK_INK) -> Text |
     )
 
 
-def workloads(python: dict, examples: bool = True, ink: Ink = DARK_INK):
-    """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build."""
+def workloads(python: dict, examples: bool = True, ink: Ink = DARK_INK, spends: bool = True):
+    """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build;
+    ``spends``: with what each kind of work spends its time on (not on a small screen, where it would wrap)."""
     note = build_note(python, short=not examples, ink=ink)
-    table = workload_table(examples, ink)
+    table = workload_table(examples, ink, spends)
     if note is None:
         return table
     return Group(table, Text(), note) if examples else Group(table, note)
 
 
-def workload_table(examples: bool = True, ink: Ink = DARK_INK) -> Table:
-    """The table; without the examples column where the screen is narrow."""
+def workload_table(examples: bool = True, ink: Ink = DARK_INK, spends: bool = True) -> Table:
+    """The table; without the examples column where the screen is narrow, and only the work and the model that
+    fits it where it is narrower still."""
     table = Table(expand=True, box=None, padding=(0, 2), header_style=f"bold {ink.muted}", pad_edge=False)
     table.add_column("work", no_wrap=True)
-    table.add_column("spends its time", ratio=2)
-    if examples:
+    if spends:
+        table.add_column("spends its time", ratio=2)
+    if examples and spends:
         table.add_column("for example", ratio=3)
     table.add_column("model that fits", no_wrap=True)
-    for work, spends, example, model, state in WORKLOADS:
-        cells = [Text(work, style=f"bold {ink.state[state]}"), spends, Text(example, style=ink.muted),
-                 Text(model, style="bold")]
-        if not examples:
-            del cells[2]
-        table.add_row(*cells)
+    for work, spent, example, model, state in WORKLOADS:
+        cells = [Text(work, style=f"bold {ink.state[state]}")]
+        cells += [spent] if spends else []
+        cells += [Text(example, style=ink.muted)] if examples and spends else []
+        table.add_row(*cells, Text(model, style="bold"))
     return table
 
 
@@ -140,7 +142,9 @@ class HomeScreen(Screen):
         """Draw the text in the theme's colours, the table as wide as the screen allows."""
         ink = ink_of(self.app.theme)
         self.query_one("#intro", Static).update(intro(ink))
-        self.query_one("#workloads", Static).update(workloads(self.python, examples=self.size.width >= 100, ink=ink))
+        width = self.size.width
+        self.query_one("#workloads", Static).update(workloads(self.python, examples=width >= 100, ink=ink,
+                                                              spends=width >= 80))
         scenarios = self.query_one("#scenarios", OptionList)
         if self._painted != ink:
             highlighted = scenarios.highlighted

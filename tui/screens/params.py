@@ -147,10 +147,11 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
                 for param in scenario.params:
                     yield ParamField(param, self.values.get(param.name, param.default))
                 yield ParamField(SEED, self.seed)
-            yield Static(self.hint(), id="params-hint")
-            with Horizontal(id="params-buttons"):
-                yield Button("run with these", variant="primary", compact=True, id="run")
-                yield Button("cancel", compact=True, id="cancel")
+            with Vertical(id="params-foot"):  # in view at the bottom, however many fields scroll above it
+                yield Static(self.hint(), id="params-hint")
+                with Horizontal(id="params-buttons"):
+                    yield Button("run with these", variant="primary", compact=True, id="run")
+                    yield Button("cancel", compact=True, id="cancel")
 
     def hint(self) -> Text:
         then = "starts a new live run with them" if self.new_run else "runs the scenario again with them"

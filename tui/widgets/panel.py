@@ -123,7 +123,7 @@ class TextPanel(ScrollView, can_focus=False):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The text's lines, wrapped at ``width``."""
-        if self._shown is None:
+        if self._shown is None or width <= 0:  # no room at all (a terminal far too small, under its notice)
             return 1
         if self._drawn_as is None or self._drawn_as[0] != width:
             content_width = self.scrollable_content_region.width

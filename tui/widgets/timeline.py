@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -110,6 +111,10 @@ class Timeline(ScrollView, can_focus=True):
     dense: reactive[bool] = reactive(False)
     """Several tasks per row (for runs with more tasks than rows)."""
 
+    class RoomChanged(Message):
+        """The rows the lanes have changed (a resize, or a neighbour's layout): whoever decides dense mode by them
+        decides again, even while nothing else would draw a frame (a paused replay)."""
+
     def __init__(self, trace: Trace | None = None, *, window_s: float = WINDOW_S, label_width: int = 30,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -198,6 +203,8 @@ class Timeline(ScrollView, can_focus=True):
 
     def _regroup(self) -> None:
         """Group again for new room, and repaint every line (not only those that changed: all rows moved)."""
+        if self.scrollable_content_region.height != getattr(self, "_grouped_for", None):
+            self.post_message(self.RoomChanged())
         self._group()
         self._drawn_layout = None
         self.refresh()
