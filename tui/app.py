@@ -17,6 +17,7 @@ from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
 from tui.screens.scenario import ScenarioScreen
 from tui.screens.too_small import TooSmallScreen, too_small
+from tui.text import printable
 from tui.theme import PALETTES, THEME_PREFIX
 from tui.themes import themes, variable_defaults
 
@@ -62,7 +63,7 @@ class ConcvizApp(App):
         if replay is not None:
             clock = ReplayClock(replay.duration, speed, playing=playing, position=start_at or 0.0)
             self.first = run_screen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
-            self.sub_title = replay_path or "replay"
+            self.sub_title = printable(replay_path or "replay", None)
         elif scenario is not None:
             self.first = run_screen(scenario, params, seed, time_limit_s, self.pythons)
 

@@ -35,6 +35,7 @@ from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
 from tui.runs import Runs, compares  # noqa: F401 - compares: as before
 from tui.screens.scenario import ScenarioScreen
+from tui.text import printable
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -265,11 +266,11 @@ class CompareScreen(ScenarioScreen):
         text = Text()
         if panel.watch:
             text.append("Watch: ", style="bold")
-            text.append(panel.watch + "\n", style=panel.ink.muted)
+            text.append(printable(panel.watch, None) + "\n", style=panel.ink.muted)
         lines = interpreters.explain(runs, now) if now > 0 else []
-        for line in lines:
+        for line in lines:  # quotes each interpreter's label and version: escaped
             text.append("\u2022 ", style="bold")
-            text.append(line + "\n")
+            text.append(printable(line, None) + "\n")
         if not lines:
             text.append("The figures appear as the runs go.", style=panel.ink.muted)
         text.rstrip()

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from scenarios import catalog
 from tui import lessons
 from tui.interpreter import build_name, free_threaded, python_info
+from tui.text import printable
 from tui.theme import DARK_INK, Ink, ink_of
 
 # The guide's Overview and Section 1: what each kind of work spends its time on, and the model that fits it.
@@ -96,8 +97,8 @@ def scenario_options(python: dict | None = None, ink: Ink = DARK_INK) -> list[Op
         row = Table.grid(padding=(0, 1))
         row.add_column(width=18, no_wrap=True)
         row.add_column(ratio=1)
-        row.add_row(Text(scenario.name, style="bold"),
-                    Text.assemble((scenario.guide, ink.accent), "\n", (watch, ink.muted)))
+        row.add_row(Text(printable(scenario.name), style="bold"),  # a scenario module's words: shown, never obeyed
+                    Text.assemble((printable(scenario.guide), ink.accent), "\n", (printable(watch, None), ink.muted)))
         options.append(Option(row, id=scenario.name))
     return options
 

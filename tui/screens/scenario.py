@@ -27,6 +27,7 @@ from tui.control import FRAME_S, NothingToSave, RunControl
 from tui.model import Trace
 from tui.runs import Runs, compares
 from tui.screens.too_small import MIN_SIZE  # noqa: F401 - as before
+from tui.text import printable
 
 W = TypeVar("W", bound=Widget)
 
@@ -278,11 +279,12 @@ class ScenarioScreen(Screen):
             self.notify("nothing to save yet")
             return
         except (OSError, tracefile.TraceFileError) as exc:
-            self.notify(f"could not save: {exc}", severity="error")
+            self.notify(f"could not save: {printable(exc, None)}", severity="error", markup=False)
             return
         runs = self.runs
         what = f", {len(runs)} interpreters" if runs is not None else ""
-        self.notify(f"saved {path} ({size / 1024:.1f} KiB{what}): concviz replay {path}")
+        shown = printable(path, None)  # named after the scenario, which a replayed file names
+        self.notify(f"saved {shown} ({size / 1024:.1f} KiB{what}): concviz replay {shown}", markup=False)
 
     def step_span(self) -> float:
         """The time shown across the screen: a step is a twentieth of it."""
@@ -319,7 +321,7 @@ class ScenarioScreen(Screen):
         try:
             scenario = catalog.get(self.scenario_name)
         except ParamError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(printable(exc, None), severity="error", markup=False)  # names the file's scenario
             return
         self.app.push_screen(ParamsScreen(scenario, self.control.current_params(scenario),
                                           self.control.current_seed(), new_run=self.replaying), self.run_with)

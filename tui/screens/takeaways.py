@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from tui import lessons
 from tui.lessons import Lesson, fmt_s, label
 from tui.model import Trace
+from tui.text import printable
 from tui.theme import DARK_INK, Ink, ink_of
 
 SEP = " \u00b7 "
@@ -160,12 +161,13 @@ def takeaways(runs: list[Trace]) -> list[tuple[str, list[Takeaway]]]:
 
 
 def lines(item: Takeaway, ink: Ink = DARK_INK) -> list[Text]:
-    """The figures backing ``item``, or what to run to see it."""
-    out = [Text.assemble(("\u21b3 ", ink.accent), line) for line in item.evidence]
+    """The figures backing ``item``, or what to run to see it (they quote each run's label and parameters, and the
+    names in it: escaped)."""
+    out = [Text.assemble(("\u21b3 ", ink.accent), printable(line, None)) for line in item.evidence]
     if not item.evidence:
-        out.append(Text(f"to see it: {item.to_see}", style=f"italic {ink.muted}"))
+        out.append(Text(f"to see it: {printable(item.to_see, None)}", style=f"italic {ink.muted}"))
     elif item.more:
-        out.append(Text(f"to see more: {item.more}", style=f"italic {ink.muted}"))
+        out.append(Text(f"to see more: {printable(item.more, None)}", style=f"italic {ink.muted}"))
     return out
 
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.lessons.lesson import Figure, final
+from tui.text import printable
 from tui.theme import DARK_INK, Ink
 from tui.themes import INK_CLASSES, ink_css, read_ink
 
@@ -26,7 +27,7 @@ def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width:
     headings take two lines."""
     shown = [c for c in columns if any(f.get(c.key) is not None for f in variants.values())]
     cells = {c.key: [c.reads(f[c.key]) for f in variants.values() if f.get(c.key) is not None] for c in shown}
-    used = max(len(name) + len(" so far") for name in variants) + GAP
+    used = max(len(printable(name)) + len(" so far") for name in variants) + GAP
     widths = {c.key: max(len(c.heading), *map(len, cells[c.key])) + GAP for c in shown}
     for column in sorted((c for c in shown if c.drop), key=lambda c: -c.drop):
         if used + sum(widths.values()) <= width:
@@ -42,7 +43,7 @@ def figures_table(variants: dict[str, dict], columns: tuple[Figure, ...], width:
     for name, figures in variants.items():
         started = bool(figures)  # none yet: a model that has not started
         done = started and final(figures)
-        label = Text(name, style=f"bold {ink.name}")
+        label = Text(printable(name), style=f"bold {ink.name}")  # a model's name, from the trace
         if started and not done:
             label.append(" so far", style=ink.muted)
         row = [label]
@@ -101,7 +102,7 @@ class CompareTable(Static):
         self.heading_rows = max((str(column.header).count("\n") + 1 for column in self.table.columns), default=1)
         content = self.table
         if note:  # its own line under the table, not wrapped at the table's width
-            content = Group(self.table, Text(note, style=ink.muted, no_wrap=True, overflow="ellipsis"))
+            content = Group(self.table, Text(printable(note, None), style=ink.muted, no_wrap=True, overflow="ellipsis"))
         self._update(content, (len(variants), note, width, self.heading_rows))
 
     @property

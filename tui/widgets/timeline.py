@@ -27,6 +27,7 @@ from textual.strip import Strip
 from tui.dense import Density
 from tui.model import Lane, Trace
 from tui.model.cells import LaneCells
+from tui.text import printable
 from tui.theme import DARK_INK, STATE_LABELS, Ink
 from tui.themes import INK_CLASSES, ink_css, read_ink
 from tui.widgets.palette import state_style
@@ -379,6 +380,8 @@ class Timeline(ScrollView, can_focus=True):
 
 
 def _label(name: str, state: str, width: int, looks: Looks = DARK_LOOKS) -> list[Segment]:
+    """A lane's name (from its trace: escaped, tui.text.printable) and its state, in ``width`` cells."""
+    name = printable(name, None)
     name_width = width - STATE_WIDTH - 1
     if len(name) > name_width:
         name = name[: name_width - 1] + "\u2026"

@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from tui.lessons.lesson import CounterRow
 from tui.model import Trace, Variant
+from tui.text import printable
 from tui.widgets.cores import BARS
 from tui.widgets.timeline import NOW_MARK, Timeline, fmt_tick, tick_step
 
@@ -210,9 +211,10 @@ class VariantLanes(Timeline):
 
     def _header(self, width: int) -> Strip:
         room = self.label_width
+        headline = [(printable(text, None), role) for text, role in self.headline]  # a model's name is the trace's
         for gap in ("  ", " "):  # as many figures as fit, two spaces apart if they can be
-            pieces = _fitting(self.headline, room, len(gap))
-            if len(pieces) == len(self.headline):
+            pieces = _fitting(headline, room, len(gap))
+            if len(pieces) == len(headline):
                 break
         looks = self.looks
         segments, used = [], 0
