@@ -15,6 +15,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import RunScreen
+from tui.screens.too_small import TooSmallScreen
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline, visible_window
@@ -227,11 +228,10 @@ async def test_resizing_to_tiny_and_back_keeps_the_screen_and_its_clock():
         screen = app.screen
         await pilot.resize_terminal(40, 12)
         await pilot.pause()
-        assert screen.has_class("-too-small")
-        assert app.screen is screen
+        assert isinstance(app.screen, TooSmallScreen) and app.screen_stack[-2] is screen
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert not screen.has_class("-too-small") and screen.has_class("-narrow")
+        assert app.screen is screen and screen.has_class("-narrow")
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert screen.has_class("-wide") and screen.clock.now >= 0.0

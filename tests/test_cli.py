@@ -4,6 +4,7 @@ decided before Textual is imported or a child is started; --help and --version w
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,66 @@ def test_list_names_every_scenario_with_its_parameters():
         for param in scenario.params:
             assert f"{param.name}={param.default}" in listed
     assert "\\n" not in listed  # a parameter a line
+
+
+def listed(env: dict, **run) -> str:
+    """``concviz list``'s output, its environment ``env`` (no ``COLUMNS`` unless given)."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    return subprocess.run([CONCVIZ, "list"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env={**clean, **env}, **run).stdout
+
+
+def test_list_piped_wraps_nothing():
+    """To a pipe (a pager, a file): as wide as its longest cells; every cell on one line, a parameter a line."""
+    from scenarios.catalog import scenarios
+
+    out = listed({})
+    lines = out.splitlines()
+    for scenario in scenarios().values():
+        assert any(scenario.watch in line and scenario.guide in line and f"\u2502 {scenario.name} " in line
+                   for line in lines), scenario.name
+    table = [line for line in lines[1:] if line]
+    assert len({len(line) for line in table}) == 1 and len(table[0]) > 80  # one width, wider than a terminal's
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_list_fits_the_columns_it_is_given(columns):
+    from scenarios.catalog import scenarios
+
+    out = listed({"COLUMNS": str(columns)})
+    assert max(len(line) for line in out.splitlines()) <= columns
+    for scenario in scenarios().values():
+        assert scenario.name in out
+
+
+def test_list_fits_the_terminal_it_prints_to():
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 72, 0, 0))
+    try:
+        done = subprocess.run([CONCVIZ, "list"], stdout=follower, stderr=subprocess.PIPE, timeout=60,
+                              stdin=subprocess.DEVNULL,
+                              env={**{k: v for k, v in os.environ.items() if k != "COLUMNS"}, "TERM": "xterm"})
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed: everything is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower >= 0:
+            os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    out = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode()).replace("\r\n", "\n")  # its styles aside
+    assert "threads-download" in out
+    assert max(len(line) for line in out.splitlines()) <= 72

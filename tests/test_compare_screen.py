@@ -23,6 +23,7 @@ from tui.screens.help import HelpScreen
 from tui.pacing import BUSY_FRAME_S
 from tui.screens.scenario import ScenarioScreen
 from tui.screens.run import FRAME_S, BatchArrived, RunScreen
+from tui.screens.too_small import TooSmallScreen
 from tui.session import Batch
 from tui.widgets.compare_table import CompareTable, figures_table
 from tui.widgets.status import StatusLine
@@ -234,11 +235,11 @@ async def test_resizing_to_tiny_and_back_keeps_the_comparison():
         await settle(pilot)
         screen = app.screen
         await pilot.resize_terminal(40, 12)
-        await settle(pilot)
-        assert screen.has_class("-too-small") and app.screen is screen
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen) and app.screen_stack[-2] is screen
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert not screen.has_class("-too-small")
+        assert app.screen is screen
         assert all(m.label_width == 22 for m in screen.query(VariantLanes))
         await pilot.resize_terminal(120, 40)
         await settle(pilot)

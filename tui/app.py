@@ -16,6 +16,8 @@ from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
 from tui.screens.run import RunScreen
 from tui.screens.scenario import ScenarioScreen
+from tui.screens.too_small import TooSmallScreen, too_small
+from tui.text import printable
 from tui.theme import PALETTES, THEME_PREFIX
 from tui.themes import themes, variable_defaults
 
@@ -57,10 +59,11 @@ class ConcvizApp(App):
         self.pythons = list(pythons)
         self.runs: list[Trace] = []  # every run that ended in this session, oldest first (the takeaways screen)
         self.first = None
+        self._fitting = False  # whether the notice of a terminal too small is kept up (once mounted)
         if replay is not None:
             clock = ReplayClock(replay.duration, speed, playing=playing, position=start_at or 0.0)
             self.first = run_screen(replay.meta.get("scenario", "?"), replay=replay, clock=clock)
-            self.sub_title = replay_path or "replay"
+            self.sub_title = printable(replay_path or "replay", None)
         elif scenario is not None:
             self.first = run_screen(scenario, params, seed, time_limit_s, self.pythons)
 
@@ -84,6 +87,32 @@ class ConcvizApp(App):
     def on_mount(self) -> None:
         if self.first is not None:
             self.push_screen(self.first)
+        self._fitting = True
+        self.fit()
+
+    def on_resize(self, event) -> None:
+        self.fit(event.size)
+
+    def fit(self, size=None) -> None:
+        """Below the minimum size, the notice over every screen (tui/screens/too_small.py); away once it fits."""
+        if not self._fitting:
+            return
+        size = self.size if size is None else size
+        top = self.screen_stack[-1] if self.screen_stack else None
+        notice = top if isinstance(top, TooSmallScreen) else None
+        if too_small(size):
+            if notice is None:
+                self.push_screen(TooSmallScreen())
+            else:
+                notice.show(size)
+        elif notice is not None:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Nothing opens over the notice of a terminal too small (the command palette, say)."""
+        if action == "command_palette" and isinstance(self.screen, TooSmallScreen):
+            return False
+        return super().check_action(action, parameters)
 
     @property
     def python(self):
@@ -96,6 +125,7 @@ class ConcvizApp(App):
     def go_home(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        self.fit()  # still too small: the notice again, over home
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:

@@ -130,6 +130,10 @@ def resolve_pythons(paths: list[str], scenario, params: dict) -> list:
 
 
 def cmd_list() -> int:
+    """The scenarios as a table: as wide as the terminal (or ``COLUMNS``), its cells wrapped to fit; piped to a
+    file or a pager, as wide as its longest cells, nothing wrapped (a row's parameters still a line each)."""
+    import os
+
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -137,14 +141,18 @@ def cmd_list() -> int:
     from scenarios.catalog import scenarios
 
     table = Table(title="concviz scenarios", title_justify="left")
-    table.add_column("name", style="bold")
+    table.add_column("name", style="bold", no_wrap=True)
     table.add_column("guide")
     table.add_column("what to watch")
     table.add_column("parameters: default (allowed)")
     for s in scenarios().values():  # Text: a scenario module (CONCVIZ_EXTRA_SCENARIOS too) is shown, never obeyed
         params = "\n".join(printable(f"{p.name}={p.default} ({_allowed(p)})") for p in s.params)  # a line each
         table.add_row(*(Text(printable(cell, None)) for cell in (s.name, s.guide, s.watch)), Text(params))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        unbounded = console.options.update(width=10**6, max_width=10**6)
+        console = Console(width=console.measure(table, options=unbounded).maximum)
+    console.print(table)
     return 0
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from tui.lessons import label
 from tui.lessons.lesson import WALL_TIME, Backing, CounterRow, Figure, Lesson, Panel, fmt_s, latest_per, newest
 from tui.strips import linear_bar, series_cells
+from tui.text import printable
 from tui.theme import Ink
 
 FIGURES = ("wall_s", "peak_threads", "peak_rss_mb", "ctx_switches", "in_flight_max")
@@ -202,7 +203,7 @@ def describe_flight(trace, now: float, window, width: int, ink: Ink) -> Text:
     m = metrics(trace, now)
     models = m.get("variants") or {m.get("model", "asyncio"): m}
     for name, figures in models.items():
-        out.append(f"\n{name}", style="bold")
+        out.append(f"\n{printable(name, 40)}", style="bold")  # a model's name, from the trace: escaped
         out.append(f" {fmt_s(figures.get('wall_s', 0.0))} \u00b7 ")
         out.append(f"{figures.get('peak_threads', 0)}", style="bold")
         out.append(" OS threads\n  ")

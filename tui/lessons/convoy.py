@@ -14,6 +14,7 @@ from tui.interpreter import GIL_OFF, build_name, gil_state
 from tui.lessons import build_note, label
 from tui.lessons.lesson import Backing, CounterRow, Figure, Lesson, Panel, always, fmt_s, newest
 from tui.strips import lateness_colour, log_scale_key, log_strip, series_cells
+from tui.text import printable
 from tui.theme import Ink
 
 IO_MS = 2.0  # the responder's own I/O per request (scenarios.convoy.IO_S)
@@ -142,7 +143,7 @@ def describe_latency(trace, now: float, window, width: int, ink: Ink) -> Text:
     out.append_text(log_scale_key(ink))
     out.append(f"\n{'beside':<16}{'p50':>8} {'p99':>8}", style=ink.faint)
     for name, f in stages.items():
-        out.append(f"\n{name[:15]:<16}")
+        out.append(f"\n{printable(name, 15):<16}")  # a stage's name, from the trace: escaped
         out.append_text(_ms(f.get("p50"), ink))
         out.append(" ")
         out.append_text(_ms(f.get("p99"), ink))

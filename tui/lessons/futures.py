@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.lessons.lesson import Backing, Lesson, Panel, fmt_s, newest
+from tui.text import printable
 from tui.theme import STATE_LABELS, Ink
 
 MAX_ROWS = 10  # futures listed in the panel
@@ -90,10 +91,10 @@ def describe_handled(trace, now: float, window, width: int, ink: Ink, rows: int 
     out = Text()
     out.append(f"{len(handled)}", style="bold")
     out.append(f" of {len(futures)} results handled \u00b7 collect ")
-    out.append(str(collect), style="bold")
+    out.append(printable(collect, 40), style="bold")  # names from the trace: escaped (tui.text)
     out.append(f"\n{'future':<16}{'done at':>8}  {'handled':<12}", style=ink.faint)
     for lane in futures[:rows]:
-        out.append(f"\n{lane.name[:15]:<16}")
+        out.append(f"\n{printable(lane.name, 15):<16}")
         if lane.key in handled:
             order, done, at = handled[lane.key]
             late = at - done

@@ -35,6 +35,7 @@ from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
 from tui.runs import Runs, compares  # noqa: F401 - compares: as before
 from tui.screens.scenario import ScenarioScreen
+from tui.text import printable
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -147,7 +148,6 @@ class CompareScreen(ScenarioScreen):
             yield CompareTable(id="figures", classes="panel")
             with VerticalScroll(id="why", classes="panel"):
                 yield LessonPanel(self._watch_line(), id="explanation")
-        yield Static(id="too-small")
         yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
@@ -266,11 +266,11 @@ class CompareScreen(ScenarioScreen):
         text = Text()
         if panel.watch:
             text.append("Watch: ", style="bold")
-            text.append(panel.watch + "\n", style=panel.ink.muted)
+            text.append(printable(panel.watch, None) + "\n", style=panel.ink.muted)
         lines = interpreters.explain(runs, now) if now > 0 else []
-        for line in lines:
+        for line in lines:  # quotes each interpreter's label and version: escaped
             text.append("\u2022 ", style="bold")
-            text.append(line + "\n")
+            text.append(printable(line, None) + "\n")
         if not lines:
             text.append("The figures appear as the runs go.", style=panel.ink.muted)
         text.rstrip()
@@ -316,8 +316,10 @@ class CompareScreen(ScenarioScreen):
 
     def _plan(self, slots: list[Slot], shown: Trace, shown_now: float) -> None:
         """Share the rows the models can have between them: all their lanes if they fit, else fewer rows each
-        (tasks share rows); a row per core while there is room, else one for all cores. A model still running or
-        not started yet is planned with the tasks it announced, so its rows are there before they arrive."""
+        (tasks share rows); a row per core while there is room, else one for all cores. In a small terminal a lane
+        row for each model comes first: then no core rows, then no counter rows (the table still gives their
+        figures). A model still running or not started yet is planned with the tasks it announced, so its rows are
+        there before they arrive."""
         n = len(slots)
         budget = self._rows_for_models(shown, shown_now, n)
         lanes = []
@@ -328,13 +330,21 @@ class CompareScreen(ScenarioScreen):
         traces = list({id(slot.trace): slot.trace for slot in slots}.values())
         cores = max((len(t.samples[-1].cores) for t in traces if t.samples), default=0)
         counters = sum(1 for row in self.lesson.counters if any(row.counter in t.counters for t in traces))
-        each = cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes)
-        fixed = n * (1 + (cores if each else 1) + counters)
+        if cores <= CORE_ROWS_MAX and budget - n * (1 + cores + counters) >= sum(min(k, 2) for k in lanes):
+            core_rows, extras = "each", cores + counters
+        elif budget - n * (2 + counters) >= n:
+            core_rows, extras = "mean", 1 + counters
+        elif budget - n * (1 + counters) >= n:
+            core_rows, extras = "none", counters
+        else:
+            core_rows, extras, counters = "none", 0, 0
+        fixed = n * (1 + extras)
         rows = share_rows(lanes, budget - fixed) if self.fit else lanes
         spaced = fixed + sum(rows) + n - 1 <= budget
         for slot, planned_lanes, k, last in zip(slots, lanes, rows, [False] * (n - 1) + [True]):
             model = self.models[slot.name]
-            model.core_rows = "each" if each else "mean"
+            model.core_rows = core_rows
+            model.counter_rows = bool(counters)
             model.max_rows = max(k, 1)
             model.planned = planned_lanes
             model.set_class(spaced and not last, "-spaced")
@@ -347,7 +357,7 @@ class CompareScreen(ScenarioScreen):
         borders = 2 if self.tall else 1
         used = 1 + 1  # status line, footer
         used += legend_text(max(width - 2, 20)).plain.count("\n") + 1
-        used += 1 + models + borders + (1 if self.note else 0)
+        used += self.panel(CompareTable).heading_rows + models + borders + (1 if self.note else 0)
         used += EXPLANATION_ROWS[self.tall] + borders
         used += len(notices(trace, now))
         crashed = failure(self._failure(self.clock.now)[0])

@@ -31,7 +31,8 @@ TOPICS = {
         "run's counters (requests in flight, the responder's latency), on one scale for every model. "
         "When a model has more tasks than rows, tasks share rows and a row shows the state most of them are in. "
         "The table gives every model's figures, and the explanation below it (scroll it with the mouse or the "
-        "arrow keys up and down) reads them: {threads}, why async scales.",
+        "arrow keys up and down) reads them: {threads}, why async scales. In a small terminal each model's lanes "
+        "come first: its core and counter rows give way to them (the table still has their figures).",
     ),
     "home": (
         "The home screen",
@@ -48,7 +49,9 @@ TOPICS = {
         "holds or waits for it now. 'What you are seeing' explains the lesson with this run's own figures. "
         "Some scenarios add a panel of their own: {panels}. A yellow bar above "
         "says when figures are distorted by the measuring itself or were aggregated to keep up. p edits the "
-        "parameters and runs again; t shows the guide's takeaways with this session's figures.",
+        "parameters and runs again; t shows the guide's takeaways with this session's figures. In a terminal smaller "
+        "than 80 x 24 the lanes come first: cores take two lines, and the locks and the scenario's own panel are "
+        "left out (the lesson quotes their figures).",
     ),
     "takeaways": (
         "The takeaways",

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from scenarios import catalog
 from tui import lessons
 from tui.interpreter import build_name, free_threaded, python_info
+from tui.text import printable
 from tui.theme import DARK_INK, Ink, ink_of
 
 # The guide's Overview and Section 1: what each kind of work spends its time on, and the model that fits it.
@@ -49,29 +50,31 @@ def build_note(python: dict, short: bool = False, ink: Ink = DARK_INK) -> Text |
     )
 
 
-def workloads(python: dict, examples: bool = True, ink: Ink = DARK_INK):
-    """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build."""
+def workloads(python: dict, examples: bool = True, ink: Ink = DARK_INK, spends: bool = True):
+    """The table, and under it what it means on this build (tui.interpreter) where that is not a GIL build;
+    ``spends``: with what each kind of work spends its time on (not on a small screen, where it would wrap)."""
     note = build_note(python, short=not examples, ink=ink)
-    table = workload_table(examples, ink)
+    table = workload_table(examples, ink, spends)
     if note is None:
         return table
     return Group(table, Text(), note) if examples else Group(table, note)
 
 
-def workload_table(examples: bool = True, ink: Ink = DARK_INK) -> Table:
-    """The table; without the examples column where the screen is narrow."""
+def workload_table(examples: bool = True, ink: Ink = DARK_INK, spends: bool = True) -> Table:
+    """The table; without the examples column where the screen is narrow, and only the work and the model that
+    fits it where it is narrower still."""
     table = Table(expand=True, box=None, padding=(0, 2), header_style=f"bold {ink.muted}", pad_edge=False)
     table.add_column("work", no_wrap=True)
-    table.add_column("spends its time", ratio=2)
-    if examples:
+    if spends:
+        table.add_column("spends its time", ratio=2)
+    if examples and spends:
         table.add_column("for example", ratio=3)
     table.add_column("model that fits", no_wrap=True)
-    for work, spends, example, model, state in WORKLOADS:
-        cells = [Text(work, style=f"bold {ink.state[state]}"), spends, Text(example, style=ink.muted),
-                 Text(model, style="bold")]
-        if not examples:
-            del cells[2]
-        table.add_row(*cells)
+    for work, spent, example, model, state in WORKLOADS:
+        cells = [Text(work, style=f"bold {ink.state[state]}")]
+        cells += [spent] if spends else []
+        cells += [Text(example, style=ink.muted)] if examples and spends else []
+        table.add_row(*cells, Text(model, style="bold"))
     return table
 
 
@@ -94,8 +97,8 @@ def scenario_options(python: dict | None = None, ink: Ink = DARK_INK) -> list[Op
         row = Table.grid(padding=(0, 1))
         row.add_column(width=18, no_wrap=True)
         row.add_column(ratio=1)
-        row.add_row(Text(scenario.name, style="bold"),
-                    Text.assemble((scenario.guide, ink.accent), "\n", (watch, ink.muted)))
+        row.add_row(Text(printable(scenario.name), style="bold"),  # a scenario module's words: shown, never obeyed
+                    Text.assemble((printable(scenario.guide), ink.accent), "\n", (printable(watch, None), ink.muted)))
         options.append(Option(row, id=scenario.name))
     return options
 
@@ -140,7 +143,9 @@ class HomeScreen(Screen):
         """Draw the text in the theme's colours, the table as wide as the screen allows."""
         ink = ink_of(self.app.theme)
         self.query_one("#intro", Static).update(intro(ink))
-        self.query_one("#workloads", Static).update(workloads(self.python, examples=self.size.width >= 100, ink=ink))
+        width = self.size.width
+        self.query_one("#workloads", Static).update(workloads(self.python, examples=width >= 100, ink=ink,
+                                                              spends=width >= 80))
         scenarios = self.query_one("#scenarios", OptionList)
         if self._painted != ink:
             highlighted = scenarios.highlighted

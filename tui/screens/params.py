@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from scenarios.catalog import Param, ParamError, Scenario
+from tui.text import printable
 from tui.theme import ink_of
 
 SEED = Param("seed", 1, "the same seed gives the same random delays and sizes", min=0, max=2**31 - 1)
@@ -112,7 +113,7 @@ class ParamField(Vertical):
         try:
             self.param.parse(self.text)
         except ParamError as exc:
-            self.query_one(".refused", Static).update(f"\u2717 {exc}")
+            self.query_one(".refused", Static).update(Text(f"\u2717 {printable(exc, None)}"))  # what was typed: text
             self.add_class("-invalid")
             return False
         self.remove_class("-invalid")
@@ -141,16 +142,18 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
     def compose(self) -> ComposeResult:
         scenario = self.scenario
         with Vertical(id="params"):
-            yield Static(Text.assemble((scenario.title, "bold"), "  ", (scenario.guide, ink_of(self.app.theme).accent)),
+            yield Static(Text.assemble((printable(scenario.title), "bold"), "  ",
+                                       (printable(scenario.guide), ink_of(self.app.theme).accent)),
                          id="params-title")
             with VerticalScroll(id="params-fields"):
                 for param in scenario.params:
                     yield ParamField(param, self.values.get(param.name, param.default))
                 yield ParamField(SEED, self.seed)
-            yield Static(self.hint(), id="params-hint")
-            with Horizontal(id="params-buttons"):
-                yield Button("run with these", variant="primary", compact=True, id="run")
-                yield Button("cancel", compact=True, id="cancel")
+            with Vertical(id="params-foot"):  # in view at the bottom, however many fields scroll above it
+                yield Static(self.hint(), id="params-hint")
+                with Horizontal(id="params-buttons"):
+                    yield Button("run with these", variant="primary", compact=True, id="run")
+                    yield Button("cancel", compact=True, id="cancel")
 
     def hint(self) -> Text:
         then = "starts a new live run with them" if self.new_run else "runs the scenario again with them"
@@ -158,7 +161,7 @@ class ParamsScreen(ModalScreen[ParamsChoice | None]):
                              ("Tab", "bold"), " next field", style=ink_of(self.app.theme).muted)
 
     def on_mount(self) -> None:
-        self.query_one("#params").border_title = f"{self.scenario.name}: parameters"
+        self.query_one("#params").border_title = Text(f"{printable(self.scenario.name)}: parameters")
         self.query(ParamField).first().query_one("Input, Select").focus()
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from tui import lessons
 from tui.control import FRAME_S, SLOW_EVERY  # noqa: F401 - FRAME_S: the benchmarks' frame rate
@@ -26,6 +26,9 @@ from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline
 
 DENSE_OVER = 2  # the timeline turns dense by itself when there are more than twice as many lanes as rows
+SMALL = (80, 24)  # below this in either direction: cores in two lines, no locks or scenario panel, a short lesson
+TALL = 32  # as the -tall breakpoint: from here the cores panel takes all the lines it needs
+CORE_ROWS_SHORT = 6  # the cores panel's lines between SMALL and TALL: its full form up to three cores
 
 
 class RunScreen(ScenarioScreen):
@@ -58,7 +61,6 @@ class RunScreen(ScenarioScreen):
         with Horizontal(id="bottom"):
             yield LessonPanel(self._watch_line(), id="lesson", classes="panel")
             yield OutputLog(id="output", classes="panel")
-        yield Static(id="too-small")
         yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
@@ -70,10 +72,14 @@ class RunScreen(ScenarioScreen):
         self.call_after_refresh(self.redraw)  # once laid out: what depends on sizes (dense lanes, status words)
 
     def _fit(self, width: int, height: int) -> None:
+        """Wide: cores and locks beside the lanes; narrow: under them. Smaller than 80 x 24: the lanes keep their
+        room, the cores say it in two lines, and the locks and the scenario's own panel are left out (the lesson
+        below quotes their figures; the help says so)."""
         super()._fit(width, height)
+        small = width < SMALL[0] or height < SMALL[1]
+        self.set_class(small, "-small")
+        self.query_one(CoresPanel).rows = 2 if small else None if height >= TALL else CORE_ROWS_SHORT
         self.query_one(Timeline).label_width = 30 if width >= 110 else 22
-        for footer in self.query(Footer):
-            footer.compact = width < 110  # every key still fits on one line
 
     # --------------------------------------------------------------------------------------------- drawing
 
@@ -100,6 +106,9 @@ class RunScreen(ScenarioScreen):
             if self.extra is not None:
                 self.extra.show(trace, now, timeline.window)
         self._frame += 1
+
+    def on_timeline_room_changed(self, message: Timeline.RoomChanged) -> None:
+        self.redraw()  # dense mode decided again for the lanes' new room, now (a paused replay draws no frame)
 
     def _fit_lanes(self, timeline: Timeline) -> None:
         """Dense mode on when the lanes are far more than the timeline's rows, off when they are not (until d is

@@ -8,6 +8,7 @@ from the start and a play head moves over it.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TypeVar
 
 from textual import on
@@ -15,7 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from scenarios import catalog
@@ -25,9 +26,10 @@ from tui.clock import ReplayClock
 from tui.control import FRAME_S, NothingToSave, RunControl
 from tui.model import Trace
 from tui.runs import Runs, compares
+from tui.screens.too_small import MIN_SIZE  # noqa: F401 - as before
+from tui.text import printable
 
 W = TypeVar("W", bound=Widget)
-MIN_SIZE = (60, 16)
 
 KEY_HELP = {
     "run_again": "run the scenario again (a run still going is cancelled first)",
@@ -77,6 +79,9 @@ class ScenarioScreen(Screen):
         Binding("q", "quit", "quit"),
     ]
     LIVE_ONLY = {"run_again", "cancel_run", "save_run"}
+    FOOTER_FROM = {"step": 110, "to_start": 110, "slower": 110, "save_run": 80, "takeaways": 80, "dense": 80}
+    """The footer leaves these keys out below these widths, so that the rest (help and quit always) fit on its
+    line; they still work, and the help lists every key."""
     REPLAY_ONLY = {"play_pause", "step", "to_start", "to_end", "slower", "faster"}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -97,6 +102,7 @@ class ScenarioScreen(Screen):
         self._frames = None  # the clock's frame timer
         self._soon = None  # a frame due for events that arrived
         self._found: dict[type, Widget] = {}  # each panel, found once (a query every frame costs)
+        self._footer_width = 0  # the width the footer's keys were chosen for
 
     # ------------------------------------------------------------------------------------- the run's state
 
@@ -162,14 +168,26 @@ class ScenarioScreen(Screen):
         self.control.dirty = True
 
     def _fit(self, width: int, height: int) -> None:
-        """Below the smallest usable size, say so instead of drawing (the run goes on meanwhile)."""
-        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.set_class(small, "-too-small")
-        if small:
-            self.query_one("#too-small", Static).update(
-                f"concviz needs at least {MIN_SIZE[0]} x {MIN_SIZE[1]} cells; this terminal is {width} x {height}.\n"
-                "Make it larger: the run goes on meanwhile.\n\nq quits, h goes home"
-            )
+        """Lay the screen out for its size (below the smallest usable size the app's notice covers it: the run goes
+        on meanwhile); the footer's keys for its width."""
+        for footer in self.query(Footer):
+            footer.compact = width < 110
+        if width != self._footer_width:
+            self._footer_width = width
+            self.refresh_bindings()
+
+    @property
+    def active_bindings(self):
+        """As Textual's, but the keys the footer leaves out at this width (``FOOTER_FROM``) marked not to be shown:
+        only the footer reads this; every key still works."""
+        found = super().active_bindings
+        width = self.size.width
+        for key, active in found.items():
+            binding = active.binding
+            least = self.FOOTER_FROM.get(binding.action.split("(")[0])
+            if binding.show and least is not None and width < least:
+                found[key] = active._replace(binding=dataclasses.replace(binding, show=False))
+        return found
 
     def next_frame(self) -> float | None:
         """Advance the clock; the time to draw, or None when nothing this screen shows can have changed."""
@@ -261,11 +279,12 @@ class ScenarioScreen(Screen):
             self.notify("nothing to save yet")
             return
         except (OSError, tracefile.TraceFileError) as exc:
-            self.notify(f"could not save: {exc}", severity="error")
+            self.notify(f"could not save: {printable(exc, None)}", severity="error", markup=False)
             return
         runs = self.runs
         what = f", {len(runs)} interpreters" if runs is not None else ""
-        self.notify(f"saved {path} ({size / 1024:.1f} KiB{what}): concviz replay {path}")
+        shown = printable(path, None)  # named after the scenario, which a replayed file names
+        self.notify(f"saved {shown} ({size / 1024:.1f} KiB{what}): concviz replay {shown}", markup=False)
 
     def step_span(self) -> float:
         """The time shown across the screen: a step is a twentieth of it."""
@@ -302,7 +321,7 @@ class ScenarioScreen(Screen):
         try:
             scenario = catalog.get(self.scenario_name)
         except ParamError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(printable(exc, None), severity="error", markup=False)  # names the file's scenario
             return
         self.app.push_screen(ParamsScreen(scenario, self.control.current_params(scenario),
                                           self.control.current_seed(), new_run=self.replaying), self.run_with)

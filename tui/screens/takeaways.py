@@ -25,9 +25,11 @@ from textual.widgets import Footer, Static
 from tui import lessons
 from tui.lessons import Lesson, fmt_s, label
 from tui.model import Trace
+from tui.text import printable
 from tui.theme import DARK_INK, Ink, ink_of
 
 SEP = " \u00b7 "
+NARROW = 80  # narrower than this: each takeaway's figures under its words
 
 
 @dataclass
@@ -159,28 +161,36 @@ def takeaways(runs: list[Trace]) -> list[tuple[str, list[Takeaway]]]:
 
 
 def lines(item: Takeaway, ink: Ink = DARK_INK) -> list[Text]:
-    """The figures backing ``item``, or what to run to see it."""
-    out = [Text.assemble(("\u21b3 ", ink.accent), line) for line in item.evidence]
+    """The figures backing ``item``, or what to run to see it (they quote each run's label and parameters, and the
+    names in it: escaped)."""
+    out = [Text.assemble(("\u21b3 ", ink.accent), printable(line, None)) for line in item.evidence]
     if not item.evidence:
-        out.append(Text(f"to see it: {item.to_see}", style=f"italic {ink.muted}"))
+        out.append(Text(f"to see it: {printable(item.to_see, None)}", style=f"italic {ink.muted}"))
     elif item.more:
-        out.append(Text(f"to see more: {item.more}", style=f"italic {ink.muted}"))
+        out.append(Text(f"to see more: {printable(item.more, None)}", style=f"italic {ink.muted}"))
     return out
 
 
-def render(items: list[Takeaway], ink: Ink = DARK_INK) -> Table:
-    """The guide's words on the left, the figures on the right (each wrapping under itself)."""
+def render(items: list[Takeaway], ink: Ink = DARK_INK, stacked: bool = False) -> Table:
+    """The guide's words on the left, the figures on the right (each wrapping under itself); ``stacked`` (a narrow
+    screen): the figures under the words."""
     table = Table.grid(padding=(0, 2), expand=True)
     table.add_column(ratio=1, min_width=24)
-    table.add_column(ratio=2)
+    if not stacked:
+        table.add_column(ratio=2)
     for i, item in enumerate(items):
         if i:
-            table.add_row("", "")
-        figures = Table.grid(expand=True)
+            table.add_row(*[""] * len(table.columns))
+        figures = Table.grid(expand=True, padding=(0, 0, 0, 2 if stacked else 0), pad_edge=stacked)
         figures.add_column(ratio=1)
         for line in lines(item, ink):
             figures.add_row(line)
-        table.add_row(Text.assemble((item.claim, "bold"), "\n", (item.meaning, ink.muted)), figures)
+        words = Text.assemble((item.claim, "bold"), "\n", (item.meaning, ink.muted))
+        if stacked:
+            table.add_row(words)
+            table.add_row(figures)
+        else:
+            table.add_row(words, figures)
     return table
 
 
@@ -209,9 +219,13 @@ class TakeawaysScreen(Screen):
     def __init__(self, runs: list[Trace] | None = None) -> None:
         super().__init__()
         self.runs = runs  # None: the app's runs
+        self._stacked = False  # whether the figures are drawn under the words (a narrow screen)
+
+    def _runs(self) -> list[Trace]:
+        return self.runs if self.runs is not None else getattr(self.app, "runs", [])
 
     def compose(self) -> ComposeResult:
-        runs = self.runs if self.runs is not None else getattr(self.app, "runs", [])
+        runs = self._runs()
         with VerticalScroll(id="takeaways"):
             yield Static(Text("Final takeaways, measured in this session", style="bold"), id="takeaways-title")
             ink = ink_of(self.app.theme)
@@ -221,6 +235,16 @@ class TakeawaysScreen(Screen):
                 panel.border_title = title
                 yield panel
         yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
+
+    def on_resize(self, event) -> None:
+        """Narrower than 80 cells: each takeaway's figures under its words rather than beside them."""
+        stacked = event.size.width < NARROW
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        ink = ink_of(self.app.theme)
+        for i, (_, items) in enumerate(takeaways(self._runs())):
+            self.query_one(f"#takeaways-{i}", Static).update(render(items, ink, stacked))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,5 +1,8 @@
 """The cores panel: each core's load now and over the last seconds, and the scenario tree's own CPU use.
 
+Where the screen has few rows for it (``rows``), the panel says the same in two lines: every core's load now, then
+the scenario's CPU in cores and its threads.
+
 ``load_cells`` and ``sparkline`` also draw a per-core strip on any time axis (a comparison screen's shared one).
 """
 
@@ -58,10 +61,17 @@ class CoresPanel(TextPanel):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.history_s = history_s
+        self.rows: int | None = None
+        """The lines the panel may take (None: as many as it needs); fewer than its full form needs: two lines."""
 
     def show(self, trace: Trace, now: float) -> None:
-        text = self.describe(trace, now, max(self.size.width - 2, 20), self.ink)
-        self.show_text(text)
+        width = max(self.size.width - 2, 20)
+        sample = trace.sample_at(now)
+        cores = len(sample.cores) if sample else trace.meta.get("machine", {}).get("cores", 0) or 0
+        if self.rows is not None and cores + 3 > self.rows:
+            self.show_text(compact(trace, now, width, self.ink))
+        else:
+            self.show_text(self.describe(trace, now, width, self.ink))
 
     def describe(self, trace: Trace, now: float, width: int, ink: Ink = DARK_INK) -> Text:
         sample = trace.sample_at(now)
@@ -95,3 +105,34 @@ class CoresPanel(TextPanel):
         lines.append(f"\npeak {trace.peak('proc_cores', now):.2f} cores, {trace.peak('threads', now):.0f} threads, "
                      f"{sample.rss / 2**20:.0f} MiB", style=ink.faint)
         return lines
+
+
+def compact(trace: Trace, now: float, width: int, ink: Ink = DARK_INK) -> Text:
+    """The panel in two lines: each core's load now (``core 0 ███░░  60%`` side by side where they fit in ``width``,
+    else a bar per core and their mean), then the scenario's CPU in cores and its threads."""
+    sample = trace.sample_at(now)
+    out = Text()
+    if sample is None:
+        out.append("waiting for the first sample", style=ink.faint)
+        return out
+    loads = sample.cores
+    each = [Text.assemble((f"core {i} ", "bold"), bar(busy, 5, ink), (f"{busy:4.0f}%", "bold"))
+            for i, busy in enumerate(loads)]
+    if sum(item.cell_len for item in each) + 2 * (len(each) - 1) <= width:
+        out.append_text(Text("  ").join(each))
+    else:
+        mean = sum(loads) / len(loads) if loads else 0.0
+        out.append("cores ", style="bold")
+        out.append(sparkline(list(loads)), style=ink.good)
+        out.append(f" {mean:.0f}%", style="bold")
+        out.append(" mean")
+    out.append("\nscenario ", style="bold")
+    out.append(f"{sample.proc_cores:.2f}", style=f"bold {ink.good}")
+    out.append(" cores \u00b7 ")
+    out.append(f"{sample.threads}", style="bold")
+    out.append(" threads")
+    if sample.processes > 1:
+        out.append(" \u00b7 ")
+        out.append(f"{sample.processes}", style="bold")
+        out.append(" procs")
+    return out

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from tui import lessons
 from tui.model import Trace
+from tui.text import printable
 from tui.widgets.panel import TextPanel
 
 
@@ -28,13 +29,13 @@ class LessonPanel(TextPanel):
         text = Text()
         if self.watch:  # the scenario's line, or its lesson's for the run's build (tui.lessons.watch)
             text.append("Watch: ", style="bold")
-            text.append((lessons.watch(trace) or self.watch) + "\n", style=self.ink.muted)
+            text.append(printable(lessons.watch(trace) or self.watch, None) + "\n", style=self.ink.muted)
         lines = lessons.explain(trace, now) if now > 0 else []
         shown_above = set(lessons.measurement_warnings(trace, now)) if lines else set()  # in the notice bar
         lines = [line for line in lines if line not in shown_above]
-        for line in lines:
+        for line in lines:  # a line quotes the run's names (tasks, locks, models): escaped, a line each
             text.append("\u2022 ", style="bold")
-            text.append(line + "\n")
+            text.append(printable(line, None) + "\n")
         if not lines:
             text.append("The figures appear as the run goes.", style=self.ink.muted)
         text.rstrip()

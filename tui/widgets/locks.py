@@ -7,6 +7,7 @@ from rich.text import Text
 
 from tui.lessons import fmt_s
 from tui.model import Trace
+from tui.text import printable
 from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
@@ -19,7 +20,7 @@ def describe_locks(trace: Trace, now: float, ink: Ink = DARK_INK) -> Text:
     for i, s in enumerate(stats):
         if i:
             out.append("\n")
-        out.append(s.name, style="bold")
+        out.append(printable(s.name), style="bold")  # names from the trace: escaped
         out.append(f"  taken {s.acquisitions}x\n")
         out.append("  held ", style=ink.faint)
         out.append(fmt_s(s.hold_s), style=ink.state["lock_hold"])
@@ -28,9 +29,10 @@ def describe_locks(trace: Trace, now: float, ink: Ink = DARK_INK) -> Text:
         out.append(f", longest {fmt_s(s.longest_wait_s)}", style=ink.faint)
         out.append(f"\n  most waiting at once {s.max_waiters}", style=ink.faint)
         out.append("\n  held by ", style=ink.faint)
-        out.append(s.holder or "nobody", style=f"bold {ink.state['lock_hold']}" if s.holder else ink.faint)
+        out.append(printable(s.holder) if s.holder else "nobody",
+                   style=f"bold {ink.state['lock_hold']}" if s.holder else ink.faint)
         if s.waiting:
-            names = ", ".join(s.waiting[:4]) + (f" +{len(s.waiting) - 4}" if len(s.waiting) > 4 else "")
+            names = ", ".join(map(printable, s.waiting[:4])) + (f" +{len(s.waiting) - 4}" if len(s.waiting) > 4 else "")
             out.append("\n  waiting ", style=ink.faint)
             out.append(names, style=ink.state["lock_wait"])
     return out

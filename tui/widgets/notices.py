@@ -8,6 +8,7 @@ from rich.text import Text
 
 from tui import lessons
 from tui.model import Trace
+from tui.text import printable
 from tui.widgets.panel import TextPanel
 
 
@@ -51,5 +52,5 @@ class NoticeBar(TextPanel):
             if i:
                 text.append("\n")
             text.append(f"\u26a0 {label}: ", style=f"bold {self.ink.fair}")
-            text.append(line)
+            text.append(printable(line, None))  # quotes lock names and the file's own notice: escaped
         self.show_text(text)

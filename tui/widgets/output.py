@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.model import Trace
+from tui.text import printable
 from tui.themes import INK_CLASSES, ink_css, read_ink
 
 
@@ -35,4 +36,5 @@ class OutputLog(Static):
         if not lines:
             self.update(Text("nothing printed yet", style=read_ink(self).muted), layout=False)
         else:
-            self.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"), layout=False)
+            shown = "\n".join(printable(line, 500) for line in lines)  # what the child printed: escaped
+            self.update(Text(shown, no_wrap=True, overflow="ellipsis"), layout=False)

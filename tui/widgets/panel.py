@@ -11,7 +11,7 @@ less often: only the lines that changed are drawn again and sent to the terminal
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -20,10 +20,33 @@ from textual.strip import Strip
 
 from tui.lessons.lesson import Panel
 from tui.model import Trace
+from tui.text import printable
 from tui.theme import Ink
 from tui.themes import INK_CLASSES, ink_css, read_ink
 
 CACHED_LINES = 1024  # wrapped lines kept per panel
+
+
+def printable_text(line: Text) -> Text:
+    """``line`` with every character that is not printable shown as a visible escape (tui.text.printable), each
+    style kept on the characters it was on: the last net under every panel's text, so that nothing from a trace or
+    a child reaches the terminal as a command. (Each panel escapes the strings it quotes where it quotes them, with
+    their newlines: this only catches what one missed. Rich has already dropped BEL and CR from a Text.) A tab is
+    kept: the panel sets it as spaces, as Textual does."""
+    plain = line.plain
+    if plain.isprintable() or ("\t" in plain and plain.replace("\t", " ").isprintable()):
+        return line
+    starts, shown = [], []
+    at = 0
+    for c in plain:
+        starts.append(at)
+        c = c if c.isprintable() or c == "\t" else printable(c, None)
+        shown.append(c)
+        at += len(c)
+    starts.append(at)
+    out = line.blank_copy("".join(shown))
+    out.spans = [Span(starts[min(s.start, len(plain))], starts[min(s.end, len(plain))], s.style) for s in line.spans]
+    return out
 
 
 def same_line(a: Text, b: Text) -> bool:
@@ -114,6 +137,7 @@ class TextPanel(ScrollView, can_focus=False):
         return True
 
     def _wrap(self, line: Text, width: int, style) -> list[Strip]:
+        line = printable_text(line)
         if "\t" in line.plain:  # to the next multiple of 8, as Textual sets tabs in any widget
             line = line.copy()
             line.expand_tabs(8)
@@ -123,7 +147,7 @@ class TextPanel(ScrollView, can_focus=False):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The text's lines, wrapped at ``width``."""
-        if self._shown is None:
+        if self._shown is None or width <= 0:  # no room at all (a terminal far too small, under its notice)
             return 1
         if self._drawn_as is None or self._drawn_as[0] != width:
             content_width = self.scrollable_content_region.width
@@ -171,6 +195,6 @@ class ScenarioPanel(TextPanel):
 
     def show(self, trace: Trace, now: float, window: tuple[float, float]) -> None:
         panel = self.panel
-        if panel.titled is not None:
-            self.border_title = panel.titled(trace.meta.get("params", {}))
+        if panel.titled is not None:  # from the run's parameters: text, not markup, escaped
+            self.border_title = Text(printable(panel.titled(trace.meta.get("params", {}))))
         self.show_text(panel.describe(trace, now, window, max(self.content_region.width, 10), self.ink))

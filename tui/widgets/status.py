@@ -9,6 +9,7 @@ from tui.interpreter import describe
 from tui.lessons import fmt_s
 from tui.model import Trace
 from tui.pacing import BUSY_FRAME_S
+from tui.text import printable
 from tui.theme import DARK_INK, Ink
 from tui.widgets.panel import TextPanel
 
@@ -24,8 +25,8 @@ def run_state(trace: Trace, clock, ink: Ink = DARK_INK) -> tuple[str, str]:
     if trace.exit is None:
         return "running", ink.good
     if trace.error or trace.exit.get("status"):
-        return trace.exit.get("reason", "failed"), ink.bad
-    return trace.exit.get("reason", "finished"), ink.muted
+        return printable(trace.exit.get("reason", "failed"), 60), ink.bad
+    return printable(trace.exit.get("reason", "finished"), 60), ink.muted
 
 
 def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None, ink: Ink = DARK_INK) -> Text:
@@ -47,16 +48,17 @@ def counters_text(trace: Trace, now: float, only: tuple[str, ...] | None = None,
 
 
 def counter_words(name: str, value: int) -> tuple[str, str]:
-    """``latency_us``, 7226 -> ``latency``, ``7 ms``: a counter as a learner reads it."""
+    """``latency_us``, 7226 -> ``latency``, ``7 ms``: a counter as a learner reads it (its name, from the trace,
+    escaped)."""
     if name.endswith("_us"):
-        return name[:-3].replace("_", " "), fmt_s(value / 1e6)
-    return name.replace("_", " "), f"{value:,}"
+        return printable(name[:-3].replace("_", " "), 60), fmt_s(value / 1e6)
+    return printable(name.replace("_", " "), 60), f"{value:,}"
 
 
 def gil_words(info: dict, short: bool | int) -> str:
     """The interpreter and its GIL (tui.interpreter.describe): ``short`` False or 0 the longest form, True or 1
     shorter, 2 the shortest (``GIL on``, ``3.14t, GIL off``, ``GIL off``)."""
-    return describe(info, int(short))
+    return printable(describe(info, int(short)), 80)  # the version is the child's: escaped
 
 
 def start_words(trace: Trace) -> tuple[str, ...]:
@@ -65,6 +67,7 @@ def start_words(trace: Trace) -> tuple[str, ...]:
     if not isinstance(method, str):
         return ()
     default = " (default)" if method == trace.info.get("default_start_method") else ""
+    method = printable(method, 30)  # as the child reported it: escaped
     return f"  workers: {method}{default}", f"  {method}"
 
 
@@ -117,7 +120,7 @@ class StatusLine(TextPanel):
                      only: tuple[str, ...] | None, ink: Ink = DARK_INK) -> tuple[Text, str]:
         words, colour = short_state(trace, clock, ink) if short_words else run_state(trace, clock, ink)
         text = Text.assemble(
-            (trace.meta.get("scenario", "?"), "bold"),
+            (printable(trace.meta.get("scenario", "?"), 60), "bold"),
             "  ",
             (f"\u25cf {words}", colour),
             "  ",

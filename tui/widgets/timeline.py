@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -26,6 +27,7 @@ from textual.strip import Strip
 from tui.dense import Density
 from tui.model import Lane, Trace
 from tui.model.cells import LaneCells
+from tui.text import printable
 from tui.theme import DARK_INK, STATE_LABELS, Ink
 from tui.themes import INK_CLASSES, ink_css, read_ink
 from tui.widgets.palette import state_style
@@ -109,6 +111,10 @@ class Timeline(ScrollView, can_focus=True):
 
     dense: reactive[bool] = reactive(False)
     """Several tasks per row (for runs with more tasks than rows)."""
+
+    class RoomChanged(Message):
+        """The rows the lanes have changed (a resize, or a neighbour's layout): whoever decides dense mode by them
+        decides again, even while nothing else would draw a frame (a paused replay)."""
 
     def __init__(self, trace: Trace | None = None, *, window_s: float = WINDOW_S, label_width: int = 30,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -198,6 +204,8 @@ class Timeline(ScrollView, can_focus=True):
 
     def _regroup(self) -> None:
         """Group again for new room, and repaint every line (not only those that changed: all rows moved)."""
+        if self.scrollable_content_region.height != getattr(self, "_grouped_for", None):
+            self.post_message(self.RoomChanged())
         self._group()
         self._drawn_layout = None
         self.refresh()
@@ -372,6 +380,8 @@ class Timeline(ScrollView, can_focus=True):
 
 
 def _label(name: str, state: str, width: int, looks: Looks = DARK_LOOKS) -> list[Segment]:
+    """A lane's name (from its trace: escaped, tui.text.printable) and its state, in ``width`` cells."""
+    name = printable(name, None)
     name_width = width - STATE_WIDTH - 1
     if len(name) > name_width:
         name = name[: name_width - 1] + "\u2026"

@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from tui.lessons.lesson import CounterRow
 from tui.model import Trace, Variant
+from tui.text import printable
 from tui.widgets.cores import BARS
 from tui.widgets.timeline import NOW_MARK, Timeline, fmt_tick, tick_step
 
@@ -128,7 +129,9 @@ class VariantLanes(Timeline):
         self.planned = 0
         """Tasks the screen planned rows for: a model running or not started yet has room for its tasks to come."""
         self.core_rows = "each"
-        """``each``: a row per core; ``mean``: one row for the mean of all cores."""
+        """``each``: a row per core; ``mean``: one row for the mean of all cores; ``none``: no core rows."""
+        self.counter_rows = True
+        """Whether the counters have their rows (a small terminal's screen gives its rows to the lanes first)."""
         self.headline: list[tuple[str, str]] = [(variant, "name")]
         self.span = Variant(variant, 0.0)
         self.scales: dict[str, float] = {}
@@ -147,7 +150,7 @@ class VariantLanes(Timeline):
             covered = bisect.bisect_right(trace.sample_times, span.end + SAMPLE_HOLD_S) if span.end is not None \
                 else bool(trace.samples)
             key = (id(trace), span.start, window, tuple(headline), tuple(scales.items()), covered, self.dense,
-                   self.max_rows, self.planned, self.core_rows, self.label_width)
+                   self.max_rows, self.planned, self.core_rows, self.counter_rows, self.label_width)
             if key == self._shown_key:
                 return
             self._shown_key = key
@@ -182,8 +185,10 @@ class VariantLanes(Timeline):
         self.row_height = 1
         sample = self.trace.samples[-1] if self.trace.samples else None
         cores = len(sample.cores) if sample else 0
-        core_rows = [("core", c) for c in range(cores)] if self.core_rows == "each" else [("core", None)]
-        self.extras = core_rows + [("counter", c) for c in self.counters if c in self.trace.counters]
+        core_rows = ([("core", c) for c in range(cores)] if self.core_rows == "each" else
+                     [("core", None)] if self.core_rows == "mean" else [])
+        counters = [("counter", c) for c in self.counters if c in self.trace.counters] if self.counter_rows else []
+        self.extras = core_rows + counters
         planned = max(self.planned, len(lanes))  # the rows planned are there before their tasks arrive
         height = 1 + max(len(self.rows), math.ceil(planned / self._per_row(planned))) + len(self.extras)
         self.virtual_size = Size(self.scrollable_content_region.width or self.size.width, height)
@@ -206,9 +211,10 @@ class VariantLanes(Timeline):
 
     def _header(self, width: int) -> Strip:
         room = self.label_width
+        headline = [(printable(text, None), role) for text, role in self.headline]  # a model's name is the trace's
         for gap in ("  ", " "):  # as many figures as fit, two spaces apart if they can be
-            pieces = _fitting(self.headline, room, len(gap))
-            if len(pieces) == len(self.headline):
+            pieces = _fitting(headline, room, len(gap))
+            if len(pieces) == len(headline):
                 break
         looks = self.looks
         segments, used = [], 0
