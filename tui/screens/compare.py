@@ -31,11 +31,13 @@ from textual.widgets import Footer, Static
 
 from tui import lessons
 from tui.control import SLOW_EVERY
+from tui.inspect import lane_figures, range_figures
 from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
 from tui.runs import Runs, compares  # noqa: F401 - compares: as before
 from tui.screens.scenario import ScenarioScreen
 from tui.text import printable
+from tui.view import View
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
 from tui.widgets.legend import StateLegend, legend_text
@@ -134,6 +136,10 @@ class CompareScreen(ScenarioScreen):
         self.tall = True
         self.models: dict[str, VariantLanes] = {}
         self._known = False  # whether the table was drawn knowing the models (announced or started)
+        self.view = View()
+        """Zoom and picks, in time from each model's start: every model shows the same stretch of its own run."""
+        self._picked_in: VariantLanes | None = None  # the model whose lane is picked
+        self._asked = False  # the presenter zoomed or picked since the last frame
 
     # --------------------------------------------------------------------------------------------- layout
 
@@ -191,12 +197,14 @@ class CompareScreen(ScenarioScreen):
         settled = not (self.clock.live and not over) or not getattr(self.clock, "playing", True)
         slots = self.slots(now)
         known = bool(slots) or bool(runs is None and self.trace.variants)
-        if settled or self._frame % SLOW_EVERY == 0 or known != self._known:  # the models' rows at once
-            self._known = known
+        if settled or self._frame % SLOW_EVERY == 0 or known != self._known or self._asked:  # the rows at once
+            self._known, self._asked = known, False
             self._figures(slots, now)
             self.panel(CompareTable).show({slot.name: {} for slot in slots} | self.figures, self.note,
                                           self.lesson.figures)
-            if runs is None:
+            if self._show_picked(slots):
+                pass  # the explanation's panel shows what was picked, until it is let go
+            elif runs is None:
                 self.panel(LessonPanel).show(shown, now)
             else:
                 self._explain(runs, now)
@@ -304,13 +312,14 @@ class CompareScreen(ScenarioScreen):
                     scales[name] = max(scales.get(name, 0), _peak(slot.trace.counters[name], slot.now))
         for slot in slots:
             lanes = self.models[slot.name]
+            a, b = self.view.shown((0.0, self.span))  # the presenter's zoom, from each model's start
             if not slot.started:
-                lanes.show_variant(slot.trace, slot.now, Variant(slot.variant, math.inf), (0.0, self.span),
+                lanes.show_variant(slot.trace, slot.now, Variant(slot.variant, math.inf), (a, b),
                                    waiting(slot.name, self.label_width), scales)
                 continue
             variant = slot.trace.variants[slot.variant]
             running = variant.end is None or slot.now < variant.end
-            lanes.show_variant(slot.trace, slot.now, variant, (variant.start, variant.start + self.span),
+            lanes.show_variant(slot.trace, slot.now, variant, (variant.start + a, variant.start + b),
                                headline(slot.name, self.lesson.headline(self.figures.get(slot.name, {}), running)),
                                scales)
 
@@ -368,7 +377,65 @@ class CompareScreen(ScenarioScreen):
     # --------------------------------------------------------------------------------------------- actions
 
     def step_span(self) -> float:
-        return self.span
+        a, b = self.view.shown((0.0, self.span))
+        return b - a
+
+    def on_timeline_asked(self, message) -> None:
+        message.stop()
+        start = message.timeline.span.start if isinstance(message.timeline, VariantLanes) else 0.0
+        at = message.at - start if message.at is not None else None
+        moment = (message.moment[0] - start, message.moment[1] - start) if message.moment is not None else None
+        self.view_asked(zoom=message.zoom, at=at, pan=message.pan, lane=message.lane, moment=moment,
+                        timeline=message.timeline)
+
+    def view_asked(self, *, zoom: float | None = None, at: float | None = None, pan: int = 0,
+                   lane: tuple | None = None, moment: tuple[float, float] | None = None, follow: bool = False,
+                   timeline=None) -> None:
+        """Zoom, pan and pick on every model at once: times from each model's start (tui/view.py), then draw."""
+        view, own = self.view, (0.0, self.span)
+        if follow:
+            view.follow()
+            view.lane = view.picked = None
+            self._picked_in = None
+        if zoom:
+            view.zoom(zoom, at, own, max((m.ncols for m in self.models.values()), default=80), self.span)
+        if pan:
+            view.pan(pan, own, self.span)
+        if lane is not None:
+            view.pick_lane(lane)
+            self._picked_in = timeline if view.lane is not None else None
+        if moment is not None:
+            view.pick_time(*moment)
+        for model in self.models.values():  # the picked lane stands out in the model it belongs to
+            model.view.lane = view.lane if model is self._picked_in else None
+            model.refresh()
+        self._asked = True
+        self.redraw()
+
+    def _show_picked(self, slots: list[Slot]) -> bool:
+        """What was picked, in the explanation's panel (the lane's figures, or each model's in the picked time);
+        False when nothing is."""
+        panel, view = self.panel(LessonPanel), self.view
+        picked_in = self._picked_in
+        if view.lane is not None and picked_in is not None and view.lane in picked_in.trace.lanes:
+            text = lane_figures(picked_in.trace, picked_in.trace.lanes[view.lane], picked_in.now, panel.ink)
+            self.query_one("#why").border_title = "picked lane (click it again to let go)"
+        elif view.picked is not None:
+            text = Text()
+            a, b = view.picked
+            for slot in (s for s in slots if s.started):
+                start = slot.trace.variants[slot.variant].start
+                if text:
+                    text.append("\n")
+                text.append(printable(slot.name, 40) + "  ", style=f"bold {panel.ink.name}")
+                text.append_text(range_figures(slot.trace, slot.trace.ordered_lanes(slot.now, slot.variant),
+                                               start + a, start + b, slot.now, panel.ink, lanes_listed=0))
+            self.query_one("#why").border_title = "picked time, from each model's start (0 lets go)"
+        else:
+            self.query_one("#why").border_title = "why: this run's own figures"
+            return False
+        panel.show_text(text)
+        return True
 
     def action_dense(self) -> None:
         self.fit = not self.fit

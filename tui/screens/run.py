@@ -22,6 +22,7 @@ from tui.widgets.locks import LockPanel
 from tui.widgets.notices import NoticeBar
 from tui.widgets.output import OutputLog
 from tui.widgets.panel import ScenarioPanel
+from tui.widgets.pick import PickPanel
 from tui.widgets.status import StatusLine
 from tui.widgets.timeline import Timeline
 
@@ -38,6 +39,7 @@ class RunScreen(ScenarioScreen):
                  **options) -> None:
         super().__init__(scenario, params, seed, time_limit_s, **options)
         self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
+        self._asked = False  # the presenter zoomed or picked since the last frame: the pick panel draws now
         lesson = lessons.lesson_for(scenario)
         # the scenario's own panel, under the cores and locks (its lesson declares it)
         self.extra = ScenarioPanel(lesson.panel) if lesson is not None and lesson.panel is not None else None
@@ -53,6 +55,7 @@ class RunScreen(ScenarioScreen):
                 yield StateLegend(id="legend")
                 yield Timeline(self.trace, id="timeline")
             with Vertical(id="side"):
+                yield PickPanel(id="pick", classes="panel")
                 yield CoresPanel(id="cores", classes="panel")
                 yield LockPanel(id="locks", classes="panel")
                 if self.extra is not None:
@@ -98,7 +101,9 @@ class RunScreen(ScenarioScreen):
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
                                     "r runs again, h goes home, q quits")
         settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
-        if settled or self._frame % SLOW_EVERY == 0:
+        if settled or self._frame % SLOW_EVERY == 0 or self._asked:
+            self._asked = False
+            self.panel(PickPanel).show(trace, now, timeline.view, trace.ordered_lanes(now))
             self.panel(LockPanel).show(trace, now)
             self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
             self.panel(LessonPanel).show(trace, now)
@@ -106,6 +111,30 @@ class RunScreen(ScenarioScreen):
             if self.extra is not None:
                 self.extra.show(trace, now, timeline.window)
         self._frame += 1
+
+    def on_timeline_asked(self, message: Timeline.Asked) -> None:
+        message.stop()
+        self.view_asked(zoom=message.zoom, at=message.at, pan=message.pan, lane=message.lane, moment=message.moment)
+
+    def view_asked(self, *, zoom: float | None = None, at: float | None = None, pan: int = 0,
+                   lane: tuple | None = None, moment: tuple[float, float] | None = None, follow: bool = False,
+                   timeline=None) -> None:
+        """Zoom, pan, pick or follow again on the timeline (tui/view.py), then draw at once."""
+        timeline = self.panel(Timeline)
+        view, own, end = timeline.view, timeline.own_window(), timeline.end
+        if follow:
+            view.follow()
+            view.lane = view.picked = None
+        if zoom:
+            view.zoom(zoom, at, own, timeline.ncols, end)
+        if pan:
+            view.pan(pan, own, end)
+        if lane is not None:
+            view.pick_lane(lane)
+        if moment is not None:
+            view.pick_time(*moment)
+        self._asked = True
+        self.redraw()
 
     def on_timeline_room_changed(self, message: Timeline.RoomChanged) -> None:
         self.redraw()  # dense mode decided again for the lanes' new room, now (a paused replay draws no frame)

@@ -28,6 +28,7 @@ from tui.model import Trace
 from tui.runs import Runs, compares
 from tui.screens.too_small import MIN_SIZE  # noqa: F401 - as before
 from tui.text import printable
+from tui.view import ZOOM_STEP
 
 W = TypeVar("W", bound=Widget)
 
@@ -42,6 +43,10 @@ KEY_HELP = {
     "params": "edit the scenario's parameters and seed, then run it again with them (from a replay: a new run)",
     "takeaways": "the guide's final takeaways, with the figures of this session's runs",
     "dense": "dense view: several tasks per row (on by itself when lanes far outnumber rows; d overrides)",
+    "zoom_in": "zoom in (ctrl+wheel: around the mouse); a click on a lane or a drag along the cells picks it",
+    "zoom_out": "zoom out",
+    "pan": "move the time shown earlier or later (shift+wheel too)",
+    "follow": "back to the whole run, following it live, and let go of what was picked",
     "home": "back to the home screen (the run is cancelled); also h",
     "help": "this help",
     "quit": "quit (the run and everything it started end first)",
@@ -74,12 +79,18 @@ class ScenarioScreen(Screen):
         Binding("p", "params", "params"),
         Binding("t", "takeaways", "takeaways"),
         Binding("d", "dense", "dense"),
+        Binding("right_square_bracket", "zoom_in", "zoom", key_display="[ ]"),
+        Binding("left_square_bracket", "zoom_out", "zoom out", show=False),
+        Binding("comma", "pan(-1)", "pan", key_display=", ."),
+        Binding("full_stop", "pan(1)", "pan", show=False),
+        Binding("0", "follow", "follow"),
         Binding("escape,h", "home", "home"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
     LIVE_ONLY = {"run_again", "cancel_run", "save_run"}
-    FOOTER_FROM = {"step": 110, "to_start": 110, "slower": 110, "save_run": 80, "takeaways": 80, "dense": 80}
+    FOOTER_FROM = {"step": 110, "to_start": 110, "slower": 110, "save_run": 80, "takeaways": 80, "dense": 80,
+                   "zoom_in": 150, "pan": 150, "follow": 150}
     """The footer leaves these keys out below these widths, so that the rest (help and quit always) fit on its
     line; they still work, and the help lists every key."""
     REPLAY_ONLY = {"play_pause", "step", "to_start", "to_end", "slower", "faster"}
@@ -337,6 +348,24 @@ class ScenarioScreen(Screen):
             return
         self.control.params, self.control.seed = choice.params, choice.seed
         self.start_run()
+
+    def action_zoom_in(self) -> None:
+        self.view_asked(zoom=ZOOM_STEP, at=self.clock.now if self.replaying else None)
+
+    def action_zoom_out(self) -> None:
+        self.view_asked(zoom=1 / ZOOM_STEP)
+
+    def action_pan(self, direction: int) -> None:
+        self.view_asked(pan=direction)
+
+    def action_follow(self) -> None:
+        self.view_asked(follow=True)
+
+    def view_asked(self, *, zoom: float | None = None, at: float | None = None, pan: int = 0,
+                   lane: tuple | None = None, moment: tuple[float, float] | None = None, follow: bool = False,
+                   timeline=None) -> None:
+        """Zoom, pan, pick or follow again (keys, or the mouse on ``timeline``), then draw at once."""
+        raise NotImplementedError
 
     def action_takeaways(self) -> None:
         from tui.screens.takeaways import TakeawaysScreen

@@ -17,6 +17,7 @@ import math
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -30,11 +31,13 @@ from tui.model.cells import LaneCells
 from tui.text import printable
 from tui.theme import DARK_INK, STATE_LABELS, Ink
 from tui.themes import INK_CLASSES, ink_css, read_ink
+from tui.view import ZOOM_STEP, View
 from tui.widgets.palette import state_style
 
 WINDOW_S = 20.0  # a run longer than this scrolls: the last WINDOW_S seconds are shown
 SPANS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
-TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)
+TICKS = (1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 0.001, 0.002, 0.005,  # zoomed in
+         0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)
 STATE_WIDTH = 9  # "lock wait"
 MARK = "\u25c6"  # a lock was acquired in this cell
 NOW_MARK = "\u25bc"  # the play head on the axis
@@ -63,11 +66,23 @@ def tick_step(span: float, ncols: int, every: int = 12) -> float:
 
 
 def fmt_tick(t: float, step: float) -> str:
+    """``1.2s``: a tick's time, with as many decimals as the step between ticks needs (zoomed in: down to the us)."""
     if step >= 1:
         return f"{t:.0f}s"
     if step >= 0.1:
         return f"{t:.1f}s"
-    return f"{t:.2f}s"
+    if step >= 0.01:
+        return f"{t:.2f}s"
+    return f"{t:.{min(math.ceil(-math.log10(step) - 1e-9), 6)}f}s"
+
+
+def fmt_cell(seconds: float) -> str:
+    """``1.2 ms``: the time a cell spans, two figures."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale or unit == "us":
+            value = seconds / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{seconds:g} s"
 
 
 class Looks:
@@ -86,6 +101,7 @@ class Looks:
         self.cells = {s: Style(bgcolor=c) for s, c in ink.state.items()}
         self.marks = {s: Style(color=ink.ground, bgcolor=c, bold=True) for s, c in ink.state.items()}
         self.states = {s: state_style(s, ink) for s in (*ink.state, "done")}
+        self.picked = Style(color=ink.ground, bgcolor=ink.accent, bold=True)  # the picked lane, the picked time
 
     def state(self, state: str) -> Style:
         """How a lane's label names ``state``."""
@@ -116,6 +132,17 @@ class Timeline(ScrollView, can_focus=True):
         """The rows the lanes have changed (a resize, or a neighbour's layout): whoever decides dense mode by them
         decides again, even while nothing else would draw a frame (a paused replay)."""
 
+    class Asked(Message):
+        """The presenter asked with the mouse: zoom by ``zoom`` around ``at`` (ctrl+wheel), pan by ``pan`` (shift+
+        wheel), pick ``lane`` (a click on its row) or the stretch ``moment`` (a drag along the cells). The screen
+        owns the view (tui/view.py) and draws again at once."""
+
+        def __init__(self, timeline: Timeline, *, zoom: float | None = None, at: float | None = None,
+                     pan: int = 0, lane: tuple | None = None, moment: tuple[float, float] | None = None) -> None:
+            super().__init__()
+            self.timeline = timeline
+            self.zoom, self.at, self.pan, self.lane, self.moment = zoom, at, pan, lane, moment
+
     def __init__(self, trace: Trace | None = None, *, window_s: float = WINDOW_S, label_width: int = 30,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -125,6 +152,9 @@ class Timeline(ScrollView, can_focus=True):
         self.window_s = window_s
         self.label_width = label_width
         self.fixed_window: tuple[float, float] | None = None
+        self.view = View()
+        """Where the presenter zoomed and what they picked (the run screen's; a comparison's models share the
+        comparison screen's, which gives each its window)."""
         self.variant: str | None = None
         self.rows: list[list[Lane]] = []
         self.row_height = 1
@@ -137,6 +167,7 @@ class Timeline(ScrollView, can_focus=True):
         self._drawn_layout: tuple | None = None  # the sizes, scroll and geometry those lines were drawn at
         self._fresh: tuple[tuple | None, dict[int, Strip]] = (None, {})  # the lines the last frame drew, to paint
         self._looks: tuple[str, Looks] | None = None  # (the theme they were read for, the styles)
+        self._pressed: tuple[int, int] | None = None  # where a mouse button went down (a click or a drag)
 
     @property
     def looks(self) -> Looks:
@@ -260,9 +291,20 @@ class Timeline(ScrollView, can_focus=True):
             self._regroup()  # the room changed without a resize reaching us (a neighbour's layout)
         width = region.width
         n = max(width - self.label_width - 1, 1)
-        t0, t1 = self.fixed_window if self.fixed_window is not None else \
-            visible_window(self.now, self.reach, self.window_s, n)
+        t0, t1 = self.view.shown(self.own_window(n))
         return width, n, t0, t1
+
+    def own_window(self, ncols: int | None = None) -> tuple[float, float]:
+        """The window the timeline shows by itself (following the run), whatever the presenter zoomed to."""
+        if self.fixed_window is not None:
+            return self.fixed_window
+        n = ncols if ncols is not None else max(self.scrollable_content_region.width - self.label_width - 1, 1)
+        return visible_window(self.now, self.reach, self.window_s, n)
+
+    @property
+    def end(self) -> float:
+        """The latest moment there is to see."""
+        return max(self.trace.duration, self.reach, self.now)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._geometry = None
@@ -283,6 +325,59 @@ class Timeline(ScrollView, can_focus=True):
     @property
     def lanes_shown(self) -> int:
         return sum(len(row) for row in self.rows)
+
+    # ------------------------------------------------------------------------------------------ the mouse
+
+    def time_at(self, x: int) -> float | None:
+        """The moment under column ``x`` of the widget (None: over the labels, or past the cells)."""
+        _, n, t0, t1 = self._measure()
+        col = x - self.label_width - 1
+        if col < 0 or col >= n:
+            return None
+        return t0 + (col + 0.5) * (t1 - t0) / n
+
+    def lane_at(self, y: int) -> Lane | None:
+        """The lane on line ``y`` of the widget (a dense row: its first)."""
+        if y <= 0:
+            return None
+        row, gap = divmod(y - 1 + int(self.scroll_offset.y), self.row_height)
+        if gap or row >= len(self.rows):
+            return None
+        return self.rows[row][0]
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if event.ctrl:  # ctrl+wheel zooms in around the mouse; the wheel alone scrolls the lanes
+            self._ask(event, zoom=ZOOM_STEP, at=self.time_at(event.x))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if event.ctrl:
+            self._ask(event, zoom=1 / ZOOM_STEP, at=self.time_at(event.x))
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        self._ask(event, pan=-1)  # shift+wheel, or a sideways swipe: earlier
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        self._ask(event, pan=1)
+
+    def _ask(self, event: events.MouseEvent, **what) -> None:
+        event.prevent_default()
+        event.stop()
+        self.post_message(self.Asked(self, **what))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._pressed = (event.x, event.y)
+        self.capture_mouse()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        pressed, self._pressed = self._pressed, None
+        self.release_mouse()
+        if pressed is None:
+            return
+        a, b = self.time_at(pressed[0]), self.time_at(event.x)
+        if abs(event.x - pressed[0]) >= 2 and a is not None and b is not None:  # a drag along the cells
+            self.post_message(self.Asked(self, moment=(a, b)))
+        elif event.y == pressed[1] and (lane := self.lane_at(event.y)) is not None:  # a click on a row
+            self.post_message(self.Asked(self, lane=lane.key))
 
     # ------------------------------------------------------------------------------------------ drawing
 
@@ -327,12 +422,24 @@ class Timeline(ScrollView, can_focus=True):
         if t0 <= self.now < t1 and self.now < self.trace.duration:  # a replay's play head, before the end
             chars[min(int((self.now - t0) / (t1 - t0) * n), n - 1)] = NOW_MARK
         head = f"{'task':<{self.label_width - STATE_WIDTH - 1}} {'state':<{STATE_WIDTH}}"[: self.label_width]
-        axis = "".join(chars)
-        before, mark, after = axis.partition(NOW_MARK)
         looks = self.looks
-        segments = [Segment(head, looks.dim), Segment(" "), Segment(before, looks.axis)]
-        if mark:
-            segments += [Segment(mark, looks.now), Segment(after, looks.axis)]
+        head_style = looks.dim
+        if not self.view.following:  # zoomed: how fine a cell is, and how to go back
+            head = f"{'zoom ' + fmt_cell((t1 - t0) / n) + '/cell, 0 back':<{self.label_width}}"[: self.label_width]
+            head_style = looks.now
+        axis = "".join(chars)
+        parts = [(axis, looks.axis)]
+        if self.view.picked is not None:  # the picked stretch, marked on the axis
+            p0, p1 = self.view.picked
+            lo = min(max(int((p0 - t0) / (t1 - t0) * n), 0), n)
+            hi = min(max(math.ceil((p1 - t0) / (t1 - t0) * n), lo), n)
+            parts = [(axis[:lo], looks.axis), (axis[lo:hi], looks.picked), (axis[hi:], looks.axis)]
+        segments = [Segment(head, head_style), Segment(" ")]
+        for part, style in parts:
+            before, mark, after = part.partition(NOW_MARK)
+            segments.append(Segment(before, style))
+            if mark:
+                segments += [Segment(mark, looks.now), Segment(after, style)]
         return Strip(segments).adjust_cell_length(width).apply_style(looks.base)
 
     def _row(self, lanes: list[Lane], width: int) -> Strip:
@@ -344,11 +451,12 @@ class Timeline(ScrollView, can_focus=True):
         else:  # a live lane's row changes when its cells or its state do, not every frame
             cells = self._lane_cells(lane, t0, t1, n)
             frozen = (cells.serial, cells.version, lane.state_at(now))
-        key = (lane.key, width, t0, t1, n, frozen)
+        picked = lane.key == self.view.lane
+        key = (lane.key, width, t0, t1, n, frozen, picked)
         strip = self._strips.get(key)
         if strip is None:
             states, marks = (cells or self._lane_cells(lane, t0, t1, n)).cells
-            strip = self._strip(lane.name, lane.state_at(now), states, marks, width)
+            strip = self._strip(lane.name, lane.state_at(now), states, marks, width, picked)
             self._strips.set(key, strip)
         return strip
 
@@ -365,9 +473,11 @@ class Timeline(ScrollView, can_focus=True):
             self._strips.set(key, strip)
         return strip
 
-    def _strip(self, name: str, state: str, states: list, marks: list, width: int) -> Strip:
+    def _strip(self, name: str, state: str, states: list, marks: list, width: int, picked: bool = False) -> Strip:
         looks = self.looks
         segments = _label(name, state, self.label_width, looks)
+        if picked:  # the picked lane's name stands out
+            segments[0] = Segment(segments[0].text, looks.picked)
         segments.append(Segment(" "))
         segments.extend(_cells(states, marks, looks))
         return Strip(segments).adjust_cell_length(width).apply_style(looks.base)
