@@ -153,7 +153,7 @@ class TraceData:
             return  # nothing before the run's start is meaningful
         self.events += 1
         t = (x - self.t0_ns) / 1e9
-        if t > self.last:
+        if t > self.last and typ != wire.LOCK_SUM_WAITS:
             self.last = t
         if typ == wire.TASK:  # (state changes, lock events and counters: in apply)
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
@@ -161,6 +161,7 @@ class TraceData:
                         variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
             self.lanes[lane.key] = lane
             self.changes.touch(lane)
+            self.lock_book.lanes_changed()
         elif typ == wire.BIND:
             lane = self.lanes.get((pid, ident))
             if lane is not None:
@@ -196,6 +197,16 @@ class TraceData:
         elif typ == wire.RUN_END:
             if pid == self.root_pid:
                 self.ended = t
+        elif typ == wire.LOCK_SUM:  # t: where the count starts; y: its latest clock reading (ns)
+            until = self.seconds(y)
+            self.lock_book.counted(pid, b, ident, t, until, z)
+            self.last = max(self.last, until)
+        elif typ == wire.LOCK_SUM_WAITS:  # ns: the longest wait, all waits; how many waited (x is no time)
+            self.lock_book.counted_waits(pid, b, ident, x / 1e9, y / 1e9, z)
+        elif typ == wire.LOCK_TAKEN:  # requested (t), acquired, released
+            released = self.seconds(z)
+            self.lock_book.taken(pid, b, ident, t, self.seconds(y), released)
+            self.last = max(self.last, released)
 
     def _name_of(self, names: dict, pid: int, ident: int, kind: str) -> str:
         """A name sent by this process, or by the root before this process was forked from it."""
@@ -254,6 +265,15 @@ class TraceData:
             highs.append(max(highs[-1], value) if highs else value)
         if sample.t > self.last:
             self.last = sample.t
+
+    def probe_notes(self) -> list[str]:
+        """What the child's probe reported of its own load: how often the scenario waited for room in its buffer
+        while concviz read slower than events came (scenarios/probe.py, _make_room)."""
+        probe = self.info.get("probe")
+        if not isinstance(probe, dict) or not probe.get("waited_for_room"):
+            return []
+        return [f"the scenario waited {probe['waited_for_room']:,} times ({probe.get('waited_s', 0):.3f} s in all) "
+                "for concviz to read its events"]
 
     def add_output(self, t: float, line: str) -> None:
         if len(self.output) >= MAX_OUTPUT_LINES:

@@ -60,6 +60,7 @@ class Lane:
     marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
     nested: bool = False  # took a traced lock while holding another: its lock spans overlap
+    mark_scale: int = 1  # its marks are at least MARK_GAP_S times this apart (doubled when thinned)
     prefix: tuple | None = None  # (t, state seconds up to t): what lane_states need not add up again
     touch: int = -1  # its latest place in Changes.touched (-1: none)
 
@@ -156,12 +157,27 @@ def split_cpu(lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int, g
             overlap = (end if end <= t else t) - (o0 if o0 >= s0 else s0)
             if overlap > 0.0:
                 lock_wait += overlap
+    if lane.folded:  # lock waits kept only in 50 ms buckets (folded spans, counted waits): their share in the stretch
+        lock_wait += folded_waits(lane.folded, s0, t)
     rest = wall - on - queue - lock_wait
     if rest < 0.0:
         rest = 0.0
     waiting = "gil_wait" if (lane.kind not in OWN_GIL and gil) else "wait"
     seg.split_wall = wall
     return {"cpu": on, "core_wait": queue, waiting: rest}
+
+
+def folded_waits(folded: dict, t0: float, t1: float) -> float:
+    """Seconds of lock waits in the 50 ms buckets within t0..t1 (a bucket's spread evenly over it)."""
+    total = 0.0
+    for b in buckets_in(folded, t0, t1):
+        waited = folded[b][0]
+        if waited:
+            b0 = b * FOLD_S
+            overlap = min(b0 + FOLD_S, t1) - max(b0, t0)
+            if overlap > 0.0:
+                total += waited * overlap / FOLD_S
+    return total
 
 
 # ------------------------------------------------------------------------------------ seconds per state
