@@ -5,6 +5,11 @@ at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``
 soon as they arrive (at most every ``DELIVER_S``, so that the screen can show them at once), samples with the
 next batch or every 100 ms. The UI applies batches to its model on its own thread, headless mode directly.
 
+Back-pressure: once a sink has applied a batch (``Batch.apply_to``), the pump stops reading events while
+``MAX_IN_FLIGHT`` batches it handed over are still waiting to be applied. Events then wait in the pipe, and once the
+pipe is full in the child's buffer, where the probe sends counts instead of detail (scenarios/probe.py): a flood
+slows the detail, not the app. (A sink that never applies a batch, e.g. one that only records, is never held up.)
+
 The child runs on concviz's own interpreter, or on another one (``python``: tui.pythons.Interpreter, ``--python``),
 which sees only concviz's ``scenarios`` package beside its own site-packages; ``meta()["python"]`` describes the
 interpreter the child runs on. ``run_each`` runs a scenario under several interpreters, one after another.
@@ -38,6 +43,9 @@ from tui.stream import Decoder, StreamError
 
 TICK_S = 0.1
 DELIVER_S = 0.01  # events and output go to the sink at most this often
+MAX_IN_FLIGHT = 4  # batches of events handed over and not applied yet, past which the pump stops reading events
+PAUSED_POLL_S = 0.005  # while it has stopped, it looks this often whether the sink has caught up
+AFTER_EXIT_S = 2.0  # a pipe still open this long after the child's exit (and read meanwhile) is left unread
 DEFAULT_TIME_LIMIT_S = 120.0
 _live: "weakref.WeakSet[Session]" = weakref.WeakSet()
 
@@ -51,6 +59,7 @@ class Batch:
     thread_samples: list = field(default_factory=list)  # (pid, tid, t_ns, on_cpu_ns, run_queue_ns)
     output: list = field(default_factory=list)  # (t_ns, line)
     exit: dict | None = None
+    on_applied: Callable[[], None] | None = field(default=None, repr=False, compare=False)  # the session counts
 
     def apply_to(self, trace: Trace) -> None:
         trace.apply(self.records)
@@ -64,6 +73,8 @@ class Batch:
             trace.exit = self.exit
             if trace.ended is None:
                 trace.ended = trace.last
+        if self.on_applied is not None:
+            self.on_applied()
 
     def __bool__(self) -> bool:
         return bool(self.records or self.samples or self.output or self.exit is not None)
@@ -99,6 +110,9 @@ class Session:
         self._tid_of: dict[tuple[int, int], int] = {}  # (pid, task) -> the thread it runs on (BIND records)
         self._running: set[tuple[int, int]] = set()  # (pid, tid) of threads inside a cpu stretch right now
         self._sampler: _Sampler | None = None
+        self.handed = 0  # batches of events handed to the sink (the pump's thread counts)
+        self.applied = 0  # ... and applied (the applying thread counts: Batch.apply_to)
+        self.paused = 0  # times the pump stopped reading events to let the sink catch up
 
     def meta(self) -> dict:
         return {
@@ -170,14 +184,15 @@ class Session:
         delivered = 0.0
         exited_at: float | None = None
         broken: str | None = None
+        events_open, reading = True, True
         try:
-            while sel.get_map():
+            while sel.get_map() or events_open:
                 now = time.monotonic()
                 if now >= next_tick:
                     next_tick = now + TICK_S
                     self._sample(batch)
                 if batch and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
-                    self.sink(batch)
+                    self._hand_over(batch)
                     batch, delivered = Batch(), now
                 if self._cancel_reason is None and now - started > self.time_limit_s:
                     self.cancel("time limit")
@@ -187,13 +202,28 @@ class Session:
                 if exited_at is None and proc.poll() is not None:
                     exited_at = now
                     self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
-                if exited_at is not None and now - exited_at > 2.0:
+                behind = self.applied and self.handed - self.applied >= MAX_IN_FLIGHT
+                if events_open and reading == bool(behind):  # stop reading events while the sink is behind
+                    reading = not behind
+                    if reading:
+                        sel.register(self._events, selectors.EVENT_READ, "events")
+                    else:
+                        sel.unregister(self._events)
+                        self.paused += 1
+                if exited_at is not None and not reading:
+                    if self._cancel_reason is not None:
+                        break  # cancelled: what is left unread is not wanted
+                    exited_at = now  # the rest is read once the sink has caught up
+                if exited_at is not None and now - exited_at > AFTER_EXIT_S:
                     break  # a descendant outside the group holds a pipe open: stop reading it
                 due = delivered + self.deliver_s if batch.records or batch.output else next_tick
-                for key, _ in sel.select(timeout=max(0.0, min(next_tick, due) - time.monotonic())):
+                timeout = max(0.0, min(next_tick, due) - time.monotonic())
+                for key, _ in sel.select(timeout=timeout if reading else min(timeout, PAUSED_POLL_S)):
                     data = os.read(key.fd, 65536)
                     if not data:
                         sel.unregister(key.fileobj)
+                        if key.data == "events":
+                            events_open = False
                         continue
                     if key.data == "events":
                         try:
@@ -201,6 +231,7 @@ class Session:
                         except StreamError as exc:
                             broken = str(exc)
                             sel.unregister(key.fileobj)
+                            events_open = False
                             continue
                         batch.records.extend(records)
                         self._watch_threads(records)
@@ -220,7 +251,17 @@ class Session:
         if line_buf:
             batch.output.append((time.monotonic_ns(), line_buf.decode("utf-8", "replace")))
         batch.exit = self._exit_info(status, broken)
+        self._hand_over(batch)
+
+    def _hand_over(self, batch: Batch) -> None:
+        """To the sink; a batch of events is counted until it is applied (back-pressure: see the module doc)."""
+        if batch.records:
+            self.handed += 1
+            batch.on_applied = self._applied_one
         self.sink(batch)
+
+    def _applied_one(self) -> None:
+        self.applied += 1
 
     def _exit_info(self, status: int, broken: str | None) -> dict:
         info: dict = {"status": status, "signal": None}
