@@ -63,6 +63,7 @@ _HARD_LIMIT = 200_000  # ... past which a recording thread waits for the flusher
 _room = threading.Event()  # set by the flusher once it has written some out
 _waits = 0  # how often a recording thread waited for room in the buffer
 _waited_ns = 0  # ... and how long in all
+_written = 0  # records written so far
 _NO_CPU = (-1, -1)
 _thread_time = time.thread_time_ns
 _native_id = threading.get_native_id
@@ -112,6 +113,7 @@ def flush() -> int:
 
 
 def _flush_buffer() -> int:
+    global _written
     with _flush_lock:
         n = len(_buf)
         if not n:
@@ -119,8 +121,14 @@ def _flush_buffer() -> int:
         batch = _buf[:n]  # take a prefix: other threads may be appending right now
         del _buf[:n]
         _write(batch)
+        _written += n
     _room.set()
     return n
+
+
+def records_written() -> int:
+    """Records this process has written to the pipe so far."""
+    return _written
 
 
 def _make_room() -> None:
@@ -314,8 +322,8 @@ class Task:
         if tid != self.tid:
             self.tid = tid
             _emit((wire.BIND, 0, 0, self.id, _now(), tid, 0))
-        if before == "cpu" and _locks:  # a cpu stretch ends: the waits counted in it go out with it
-            _locks_counts_out()
+        if before == "cpu" and _counted_waits and _ident() in _counted_waits:  # a cpu stretch ends: the waits
+            _locks_counts_out()  # counted in it go out with it (the model leaves them out of its GIL wait)
         on_cpu, run_queue = _read_schedstat() if name == "cpu" or before == "cpu" else _NO_CPU
         if len(_buf) >= _HARD_LIMIT:
             _make_room()
@@ -406,6 +414,7 @@ _locks: list[Lock] = []  # the traced locks made in this process: their threads'
 _counter_ids: dict[str, int] = {}
 _small_base = 0  # where this interpreter's lock and counter ids start (attach_interpreter)
 _ident = threading.get_ident
+_counted_waits: set[int] = set()  # threads (ident) with counted waits not sent yet
 
 _SPAN_NS = 50_000_000  # a thread's counts of one lock are sent every 50 ms of its use (the model's buckets)
 _TIMED = 16  # the first acquisitions of each span, per thread and lock, are timed and sent whole
@@ -562,6 +571,7 @@ class Lock:
             return thread.release()
         thread.n += 1
         thread.waited += 1
+        _counted_waits.add(_ident())
         thread.wait += waited
         if waited > thread.longest:
             thread.longest = waited
@@ -730,6 +740,7 @@ def _look_at_locks() -> None:
 def _locks_counts_out() -> None:
     """This thread's counts of every traced lock go out (its cpu stretch ends: the model splits it with them)."""
     ident = _ident()
+    _counted_waits.discard(ident)
     for lock in _locks:
         lock._send_thread(ident, new_span=False)
 

@@ -41,6 +41,7 @@ from tui.model import Sample, Trace
 from tui.pythons import Interpreter, child_command, child_env
 from tui.stream import Decoder, StreamError
 
+_WATCHED = frozenset((wire.STATE, wire.END, wire.BIND))  # the records _watch_threads looks at
 TICK_S = 0.1
 DELIVER_S = 0.01  # events and output go to the sink at most this often
 MAX_IN_FLIGHT = 4  # batches of events handed over and not applied yet, past which the pump stops reading events
@@ -305,21 +306,21 @@ class Session:
 
     def _watch_threads(self, records: list) -> None:
         """Which threads are inside a cpu stretch now (only those are worth a look at their scheduler counters:
-        the model splits nothing else live), and processes to sample, as soon as the stream names them."""
+        the model splits nothing else live), and processes to sample, as soon as the stream names them. Only each
+        task's last change in these records counts; comprehensions, not a loop with branches: this sees every
+        record the child sends."""
+        state, end = wire.STATE, wire.END
         tid_of, latest = self._tid_of, {}
-        bind, state, end, pid = wire.BIND, wire.STATE, wire.END, None
-        for rec in records:
-            typ = rec[1]
-            if typ == state:
-                latest[rec[0], rec[4]] = rec[2]  # only a task's last change in these records counts
-            elif typ == end:
-                latest[rec[0], rec[4]] = -1
-            elif typ == bind:
-                tid_of[rec[0], rec[4]] = rec[6]
-            if rec[0] != pid:
-                pid = rec[0]
-                if self._sampler is not None:
-                    self._sampler.watch(pid)
+        for r in [r for r in records if r[1] in _WATCHED]:
+            if r[1] == state:
+                latest[r[0], r[4]] = r[2]
+            elif r[1] == end:
+                latest[r[0], r[4]] = -1
+            else:  # BIND
+                tid_of[r[0], r[4]] = r[6]
+        if self._sampler is not None:
+            for pid in {r[0] for r in records}:
+                self._sampler.watch(pid)
         cpu = wire.STATE_CODE["cpu"]
         for key, code in latest.items():
             tid = tid_of.get(key)

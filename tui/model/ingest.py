@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from scenarios import wire
-from tui.model.lanes import Changes, Lane, Segment, Variant, split_cpu
+from tui.model.lanes import OWN_GIL, Changes, Lane, Segment, Variant, split_cpu
 from tui.model.locks import LockBook, LockTrace
 
 COUNTER_GAP_S = 0.001  # counter values closer than this replace each other (peaks are kept exactly)
@@ -130,8 +130,26 @@ class TraceData:
                     seg = segments[-1]
                     if seg.t1 is None:
                         seg.t1 = t
-                        if seg.start_cpu is not None and y >= 0 and seg.state == "cpu":
-                            seg.split = split_cpu(lane, seg, t, y, z, gil)
+                        start = seg.start_cpu
+                        if start is not None and y >= 0 and seg.state == "cpu":
+                            if lane.overlays or lane.folded or lane.kind in OWN_GIL or not gil or z < 0:
+                                seg.split = split_cpu(lane, seg, t, y, z, gil)
+                            else:  # split_cpu where no lock waits can be inside, inlined: the common case
+                                wall = t - seg.t0
+                                if wall < 0.0:
+                                    wall = 0.0
+                                on = (y - start[0]) / 1e9
+                                if on < 0.0:
+                                    on = 0.0
+                                elif on > wall:
+                                    on = wall
+                                queue = (z - start[1]) / 1e9 if start[1] >= 0 else 0.0
+                                if queue < 0.0:
+                                    queue = 0.0
+                                elif queue > wall - on:
+                                    queue = wall - on
+                                seg.split_wall = wall
+                                seg.split = {"cpu": on, "core_wait": queue, "gil_wait": wall - on - queue}
                 segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None))
                 lane.starts.append(t)
             elif typ == _COUNT:

@@ -169,6 +169,10 @@ def split_cpu(lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int, g
 
 def folded_waits(folded: dict, t0: float, t1: float) -> float:
     """Seconds of lock waits in the 50 ms buckets within t0..t1 (a bucket's spread evenly over it)."""
+    b = int(t0 / FOLD_S)
+    if int(t1 / FOLD_S) == b:  # within one bucket (most stretches): its share
+        bucket = folded.get(b)
+        return bucket[0] * (t1 - t0) / FOLD_S if bucket else 0.0
     total = 0.0
     for b in buckets_in(folded, t0, t1):
         waited = folded[b][0]

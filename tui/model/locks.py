@@ -157,7 +157,13 @@ class LockBook:
                 overlays = lane.overlays
                 if overlays and overlays[-1][1] is None:
                     lane.nested = True
-                hold.span = self._span(lane, [t, None, "lock_wait", lock.name])
+                if overlays and t < overlays[-1][0]:  # after a span sent after the fact: in order (_span)
+                    hold.span = self._span(lane, [t, None, "lock_wait", lock.name])
+                else:
+                    overlays.append(span := [t, None, "lock_wait", lock.name])
+                    hold.span = span
+                    if len(overlays) > self.fold_past:
+                        self._fold_oldest(lane)
         else:
             hold = lock.open.get(key)
             if hold is None:
@@ -180,10 +186,20 @@ class LockBook:
                 if waited > lock.longest_wait_s:
                     lock.longest_wait_s = waited
                 if lane is not None:
-                    hold.span = self._span(lane, [t, None, "lock_hold", lock.name])
+                    overlays = lane.overlays
+                    if overlays and t < overlays[-1][0]:
+                        hold.span = self._span(lane, [t, None, "lock_hold", lock.name])
+                    else:
+                        overlays.append(span := [t, None, "lock_hold", lock.name])
+                        hold.span = span
+                        if len(overlays) > self.fold_past:
+                            self._fold_oldest(lane)
                     marks = lane.marks
-                    if not marks or t - marks[-1] >= MARK_GAP_S:
-                        self._mark(lane, t)
+                    if not marks or t - marks[-1] >= MARK_GAP_S * lane.mark_scale:
+                        if marks and t < marks[-1] or len(marks) >= MAX_MARKS:
+                            self._mark(lane, t)
+                        else:
+                            marks.append(t)
             else:
                 hold.released = t
                 if hold.acquired is not None:
@@ -346,7 +362,7 @@ class LockBook:
         notes = []
         for lock in self.locks.values():
             if lock.counted:
-                span = (f", over spans up to {self.counted_span_s:.1f} s while concviz caught up"
+                span = (f" (over spans up to {self.counted_span_s:.1f} s while its events waited to be sent)"
                         if self.counted_span_s > 2 * FOLD_S else "")
                 waits = (f"; the {lock.counted_waits:,} of them that waited are in the wait totals, drawn from 50 ms "
                          "buckets" if lock.counted_waits else "")
