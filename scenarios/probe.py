@@ -855,12 +855,14 @@ def attach_worker(fd: int, launched: int, variant: int, lane: bool = False) -> N
     A forked worker inherited the scenario's probe as it was at the fork: its buffer holds the scenario's events
     (which the scenario sends itself), its flush lock may have been held by the scenario's flusher, and the
     forking thread's task and names belong to the scenario. All of that starts afresh here."""
-    global _fd, _flush_lock, _variant, _worker
+    global _fd, _flush_lock, _variant, _worker, _waits, _waited_ns, _written
     _flush_lock = threading.Lock()
     _buf.clear()
     _tls.__dict__.clear()
     _counter_ids.clear()  # names are per process on the wire: send them again under this pid
-    for lock in _locks:  # the sums of the scenario's threads, at the fork
+    _waits = _waited_ns = _written = 0
+    _counted_waits.clear()
+    for lock in _locks:  # the counts of the scenario's threads, at the fork
         lock._threads.clear()
     _fd, _variant = fd, variant
     _start_flusher()

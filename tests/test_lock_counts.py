@@ -115,3 +115,38 @@ def test_a_lanes_marks_are_thinned_past_the_limit(build):
     assert len(lane.marks) <= MAX_MARKS and lane.mark_scale == 2
     assert all(b - a >= 0.004 - 1e-9 for a, b in zip(lane.marks, lane.marks[1:]))
     assert any("marks on 1 lanes are thinned" in note for note in trace.load_notes())
+
+
+def test_a_long_open_stretchs_spans_are_counted_like_a_fresh_count_as_they_arrive(build):
+    """A busy lock's thread: one cpu stretch, still open, holding thousands of spans (some waits, folded ones, an
+    open one), applied in pieces: lane_states, which keeps the spans' seconds as they end, answers what counting
+    the lane again would, forwards, back and forwards, at every step."""
+    from tui.model import lanes
+
+    build.hello().lock(1, "l").task(1, "t", 0.0).task(2, "other", 0.0).state(1, "cpu", 0.0, 10.0, 2.0)
+    trace = build.trace(GIL_ON)
+    lane = trace.lanes[(build.pid, 1)]
+    t = 0.001
+    for piece in range(12):
+        more = TraceBuilder()
+        for _ in range(500):
+            more.request(1, 1, t)
+            if piece % 3 == 0:
+                t += 0.0002  # waited
+            more.acquired(1, 1, t).released(1, 1, t + 0.0001)
+            t += 0.0003
+        if piece == 5:
+            more.counted(1, 1, t, t + 0.01, 100).counted_waits(1, 1, 0.001, 0.002, 3)
+            t += 0.01
+        more.request(1, 1, t)  # an open wait at the end of each piece
+        trace.apply(more.records)
+        trace.apply(TraceBuilder().acquired(1, 1, t + 0.0001).released(1, 1, t + 0.0002).records)
+        t += 0.0003
+        moments = [t * i / 9 for i in range(10)]
+        for now in moments + moments[::-2] + moments:
+            fresh = lanes.with_folded(lane, lanes.state_times(lane, lane.start, now, now), now)
+            kept = trace.lane_states(lane, now)
+            assert kept.keys() == fresh.keys(), (piece, now)
+            for state, seconds in fresh.items():
+                assert kept[state] == approx(seconds, abs=1e-9), (piece, now, state)
+    assert trace.folded_spans > 0 and len(lane.overlays) > 1000

@@ -132,7 +132,8 @@ class TraceData:
                         seg.t1 = t
                         start = seg.start_cpu
                         if start is not None and y >= 0 and seg.state == "cpu":
-                            if lane.overlays or lane.folded or lane.kind in OWN_GIL or not gil or z < 0:
+                            if lane.waited != seg.waited_before or lane.kind in OWN_GIL or not gil or z < 0 or \
+                                    lane.overlays and lane.overlays[-1][1] is None:
                                 seg.split = split_cpu(lane, seg, t, y, z, gil)
                             else:  # split_cpu where no lock waits can be inside, inlined: the common case
                                 wall = t - seg.t0
@@ -150,7 +151,7 @@ class TraceData:
                                     queue = wall - on
                                 seg.split_wall = wall
                                 seg.split = {"cpu": on, "core_wait": queue, "gil_wait": wall - on - queue}
-                segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None))
+                segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None, None, 0.0, lane.waited))
                 lane.starts.append(t)
             elif typ == _COUNT:
                 count(pid, b, t, y)

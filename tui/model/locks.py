@@ -175,8 +175,11 @@ class LockBook:
                 else:
                     lock.dropped += 1
                 lock.waiters += 1
-            if hold.span is not None:
-                hold.span[1] = t
+            span = hold.span
+            if span is not None:
+                span[1] = t
+                if span[2] == "lock_wait":  # a wait ends: the lane's total (split_cpu)
+                    lane.waited += t - span[0]  # type: ignore[union-attr]  # a span is on its lane
             if typ == _LOCK_ACQUIRED:
                 hold.acquired = t
                 lock.waiters -= 1
@@ -229,6 +232,7 @@ class LockBook:
             self.changes.touch(lane)
             if acquired > requested:
                 self._span(lane, [requested, acquired, "lock_wait", lock.name])
+                lane.waited += acquired - requested
             hold.span = self._span(lane, [acquired, released, "lock_hold", lock.name])
             self._mark(lane, acquired)
         lock.checkpoint(max(released, lock.last_t))
@@ -264,6 +268,7 @@ class LockBook:
         if lane is not None and wait > 0:
             self.changes.touch(lane)
             spread_into_buckets(lane.folded, t_from, t_to, wait, 0)
+            lane.waited += wait
         lock.checkpoint(max(t_to, lock.last_t))
 
     def _span(self, lane: Lane, span: list) -> list:
@@ -272,6 +277,7 @@ class LockBook:
         if overlays and span[0] < overlays[-1][0]:
             bisect.insort(overlays, span, key=span_start)
             lane.nested = True
+            lane.span_version += 1
         else:
             overlays.append(span)
         if len(overlays) > self.fold_past:
@@ -325,6 +331,7 @@ class LockBook:
                 bucket[which] += end - t0
                 t0 = end
         lane.overlays[:batch] = held
+        lane.span_version += 1
         self.folded_spans += n
 
     def stats(self, now: float) -> list[LockStats]:
