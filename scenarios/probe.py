@@ -417,7 +417,7 @@ _ident = threading.get_ident
 _counted_waits: set[int] = set()  # threads (ident) with counted waits not sent yet
 
 _SPAN_NS = 50_000_000  # a thread's counts of one lock are sent every 50 ms of its use (the model's buckets)
-_TIMED = 16  # the first acquisitions of each span, per thread and lock, are timed and sent whole
+_TIMED = 4  # the first acquisitions of each span, per thread and lock, are timed and sent whole
 _LOOK_EVERY = 64  # the getter reads the clock (has the span ended?) every this many counted acquisitions
 _LONG_NS = 1_000_000  # a wait this long is sent whole, not summed
 _HELD_LIVE_NS = 10_000_000  # a timed acquisition held this long is shown as held (its release to follow)

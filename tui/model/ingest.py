@@ -255,9 +255,8 @@ class TraceData:
             return
         seg = lane.segments[-1]
         if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
-            self._gil = self.gil_enabled
-            seg.split = split_cpu(lane, seg, self.seconds(t_ns), on_cpu, run_queue, self._gil)
-            self.changes.touch(lane)
+            seg.split = split_cpu(lane, seg, self.seconds(t_ns), on_cpu, run_queue, self._gil)  # _gil: as of the
+            self.changes.touch(lane)  # latest apply (a batch's samples come after its records)
 
     def _count(self, pid: int, ident: int, t: float, value: int) -> None:
         series = self._series.get((pid, ident))

@@ -216,26 +216,48 @@ class LockBook:
             lock.checkpoint(t)
 
     def taken(self, pid: int, lock_id: int, task: int, requested: float, acquired: float, released: float) -> None:
-        """One whole acquisition, sent after its release (LOCK_TAKEN)."""
-        lock = self._lock(pid, lock_id)
+        """One whole acquisition, sent after its release (LOCK_TAKEN): a busy lock's timed ones, a few a thread
+        every 50 ms, so kept cheap as the live events are."""
+        lock = self.locks.get((pid, lock_id)) or self._lock(pid, lock_id)
         key = (pid, task)
-        hold = Hold(key, requested, acquired, released)
         if len(lock.holds) < MAX_HOLDS:
+            hold = Hold(key, requested, acquired, released)
             lock.holds.append(hold)
         else:
+            hold = None
             lock.dropped += 1
         lock.acquisitions += 1
-        lock.waited(acquired - requested)
+        waited = acquired - requested
+        lock.wait_s += waited
+        if waited > lock.longest_wait_s:
+            lock.longest_wait_s = waited
         lock.hold_s += released - acquired
         lane = self.lanes.get(key)
         if lane is not None:
-            self.changes.touch(lane)
-            if acquired > requested:
+            if lane.touch < self.changes.mark:
+                self.changes.touch(lane)
+            overlays = lane.overlays
+            if waited > 0:
                 self._span(lane, [requested, acquired, "lock_wait", lock.name])
-                lane.waited += acquired - requested
-            hold.span = self._span(lane, [acquired, released, "lock_hold", lock.name])
-            self._mark(lane, acquired)
-        lock.checkpoint(max(released, lock.last_t))
+                lane.waited += waited
+            if overlays and acquired < overlays[-1][0]:
+                span = self._span(lane, [acquired, released, "lock_hold", lock.name])
+            else:
+                overlays.append(span := [acquired, released, "lock_hold", lock.name])
+                if len(overlays) > self.fold_past:
+                    self._fold_oldest(lane)
+            if hold is not None:
+                hold.span = span
+            marks = lane.marks
+            if not marks or acquired - marks[-1] >= MARK_GAP_S * lane.mark_scale:
+                if marks and acquired < marks[-1] or len(marks) >= MAX_MARKS:
+                    self._mark(lane, acquired)
+                else:
+                    marks.append(acquired)
+        t = released if released > lock.last_t else lock.last_t
+        lock.last_t = t  # lock.checkpoint(t), its common case inlined
+        if len(lock.checkpoints) < CHECKPOINTS_EXACT or t - lock.checkpoint_times[-1] >= lock.checkpoint_every:
+            lock.checkpoint(t)
 
     def counted(self, pid: int, lock_id: int, task: int, t_from: float, t_to: float, n: int) -> None:
         """``n`` acquisitions counted in the child between ``t_from`` and ``t_to`` (LOCK_SUM): none of them waited
