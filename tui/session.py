@@ -5,8 +5,9 @@ at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``
 soon as they arrive (at most every ``DELIVER_S``, so that the screen can show them at once), samples with the
 next batch or every 100 ms. The UI applies batches to its model on its own thread, headless mode directly.
 
-Back-pressure: once a sink has applied a batch (``Batch.apply_to``), the pump stops reading events while
-``MAX_IN_FLIGHT`` batches it handed over are still waiting to be applied. Events then wait in the pipe, and once the
+Back-pressure: once a sink has applied a batch (``Batch.apply_to``), the pump hands nothing over and stops reading
+events while ``MAX_IN_FLIGHT`` batches it handed over are still waiting to be applied (the machine's samples wait in
+the next batch meanwhile; threads' scheduler counters are not read). Events then wait in the pipe, and once the
 pipe is full in the child's buffer, where the probe sends counts instead of detail (scenarios/probe.py): a flood
 slows the detail, not the app. (A sink that never applies a batch, e.g. one that only records, is never held up.)
 
@@ -44,6 +45,7 @@ from tui.stream import Decoder, StreamError
 _WATCHED = frozenset((wire.STATE, wire.END, wire.BIND))  # the records _watch_threads looks at
 TICK_S = 0.1
 DELIVER_S = 0.01  # events and output go to the sink at most this often
+THREADS_PER_TICK = 64  # threads in a cpu stretch whose scheduler counters are read each tick, in turn
 MAX_IN_FLIGHT = 4  # batches of events handed over and not applied yet, past which the pump stops reading events
 PAUSED_POLL_S = 0.005  # while it has stopped, it looks this often whether the sink has caught up
 AFTER_EXIT_S = 2.0  # a pipe still open this long after the child's exit (and read meanwhile) is left unread
@@ -114,6 +116,7 @@ class Session:
         self.handed = 0  # batches of events handed to the sink (the pump's thread counts)
         self.applied = 0  # ... and applied (the applying thread counts: Batch.apply_to)
         self.paused = 0  # times the pump stopped reading events to let the sink catch up
+        self._sampled_from = 0  # where the next tick's look at running threads starts (in turn)
 
     def meta(self) -> dict:
         return {
@@ -189,10 +192,11 @@ class Session:
         try:
             while sel.get_map() or events_open:
                 now = time.monotonic()
+                behind = self.applied and self.handed - self.applied >= MAX_IN_FLIGHT
                 if now >= next_tick:
                     next_tick = now + TICK_S
-                    self._sample(batch)
-                if batch and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
+                    self._sample(batch, threads=not behind)
+                if batch and not behind and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
                     self._hand_over(batch)
                     batch, delivered = Batch(), now
                 if self._cancel_reason is None and now - started > self.time_limit_s:
@@ -203,7 +207,6 @@ class Session:
                 if exited_at is None and proc.poll() is not None:
                     exited_at = now
                     self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
-                behind = self.applied and self.handed - self.applied >= MAX_IN_FLIGHT
                 if events_open and reading == bool(behind):  # stop reading events while the sink is behind
                     reading = not behind
                     if reading:
@@ -255,10 +258,9 @@ class Session:
         self._hand_over(batch)
 
     def _hand_over(self, batch: Batch) -> None:
-        """To the sink; a batch of events is counted until it is applied (back-pressure: see the module doc)."""
-        if batch.records:
-            self.handed += 1
-            batch.on_applied = self._applied_one
+        """To the sink; every batch is counted until it is applied (back-pressure: see the module doc)."""
+        self.handed += 1
+        batch.on_applied = self._applied_one
         self.sink(batch)
 
     def _applied_one(self) -> None:
@@ -330,15 +332,24 @@ class Session:
                 else:
                     self._running.discard((key[0], tid))
 
-    def _sample(self, batch: Batch) -> None:
+    def _sample(self, batch: Batch, threads: bool = True) -> None:
+        """A look at the machine, and (``threads``) at the scheduler counters of threads in a cpu stretch: at most
+        ``THREADS_PER_TICK`` of them a tick, in turn (hundreds of threads would take the pump's thread, and the GIL,
+        from the UI every tick; a stretch's live split can wait a few ticks)."""
         if self._sampler is None:
             return
         t_ns = time.monotonic_ns()
         sample = self._sampler.sample(t_ns)
         if sample is not None:
             batch.samples.append(sample)
+        if not threads or not self._running:
+            return
+        running = sorted(self._running)
+        start = self._sampled_from % len(running)
+        turn = (running[start:] + running[:start])[:THREADS_PER_TICK]
+        self._sampled_from = start + len(turn)
         gone = []
-        for pid, tid in self._running:
+        for pid, tid in turn:
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
                     on_cpu, run_queue, _ = f.read().split()
