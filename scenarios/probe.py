@@ -786,11 +786,17 @@ class _Stamped:
 
 
 def lock_tracing_cost_us(rounds: int = 5000) -> float:
-    """What tracing adds inside the critical section of one counted acquisition (most of a busy lock's), in
-    microseconds to a tenth: how much longer the real lock stays held than a plain one around the same code, best
-    of three rounds. concviz labels runs the tracing distorts with it (tui.lessons.measurement_warnings): an
-    acquisition lengthened inside the lock invites the GIL to change hands there, and the threads to convoy. The
-    probe runs none of its own code there where the GIL is on (see the comment above Lock)."""
+    """What tracing adds inside the critical section of a busy traced lock's acquisition, in microseconds, where it
+    can change what is measured. concviz labels runs the tracing distorts with it (tui.lessons.measurement_warnings):
+    time added inside the lock makes its threads contend more than they would untraced.
+
+    With the GIL on, that is 0.0: a thread can lose the GIL only in Python code, and the probe runs none of its own
+    while the real lock is held (its Python runs before the lock is taken, its C right after it is let go: see the
+    comment above Lock; tests/test_probe.py checks it), so the lock is contended exactly as often as untraced. Without
+    a GIL (threads run at once, and any time inside the lock counts) it is measured: how much longer the real lock
+    stays held than a plain one around the same code, best of three rounds, to a tenth of a microsecond."""
+    if _gil_on():
+        return 0.0
 
     def held(traced: bool) -> float:
         times = []

@@ -781,3 +781,13 @@ def test_builder_matches_probe_record_shapes():
     built = TraceBuilder(pid=run.pid).hello().task(1, "t", 0.0).count("c", 1, 0.1, ident=1).records
     real = [r for r in run.records if r[1] in (wire.HELLO, wire.TASK, wire.COUNT, wire.TEXT)]
     assert [(r[1], r[2], r[3], r[4], r[8]) for r in built[1:]] == [(r[1], r[2], r[3], r[4], r[8]) for r in real[1:]]
+
+
+def test_the_lock_tracing_cost_is_what_tracing_adds_inside_the_lock():
+    """None where the GIL is on (no Python of the probe's inside the lock); measured where it is off."""
+    run = run_probe("""
+        print(probe.lock_tracing_cost_us(rounds=200))
+        probe._gil_on = lambda: False  # as on a free-threaded build with the GIL off
+        print(probe.lock_tracing_cost_us(rounds=200) >= 0)
+    """)
+    assert run.proc.stdout.split() == ["0.0", "True"]
