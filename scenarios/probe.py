@@ -3,14 +3,18 @@
     with probe.task("download 3"):          # a lane: starts running Python (state "cpu")
         with probe.waiting("io"):           # sleeping or on the network, GIL released
             time.sleep(0.2)
-        with lock:                          # lock = probe.Lock("progress"): request, acquire, release
+        with lock:                          # lock = probe.Lock("progress"): who took it, waited how long
             ...
 
 Per event the calling thread appends one tuple to a list (well under a microsecond); a flusher thread packs
 them into binary frames (scenarios.wire) every 20 ms (every 5 ms while more than 20,000 come a second) and writes
 them to the pipe concviz gave the child. Where a ``cpu`` stretch starts or ends the thread reads its own
 scheduler counters (on-CPU time from ``time.thread_time_ns()``, run-queue wait from /proc/thread-self/schedstat),
-so concviz can tell time spent running from time spent waiting for the GIL or for a core.
+so concviz can tell time spent running from time spent waiting for the GIL or for a core. A busy traced lock's
+acquisitions are counted per thread rather than sent one by one, with none of the probe's Python inside the lock
+(see "locks" below). The buffer is bounded: past ``_SOFT_LIMIT`` records busy locks send counts only, and at
+``_HARD_LIMIT`` a recording thread waits for the flusher (concviz reading slowly holds the scenario back; the run's
+notes say how often).
 
 Without a pipe (``init`` never called, e.g. running a scenario module by hand) every call is a cheap no-op.
 """
@@ -418,6 +422,7 @@ _counted_waits: set[int] = set()  # threads (ident) with counted waits not sent 
 
 _SPAN_NS = 50_000_000  # a thread's counts of one lock are sent every 50 ms of its use (the model's buckets)
 _TIMED = 4  # the first acquisitions of each span, per thread and lock, are timed and sent whole
+_TIMED_PER_LOCK = 64  # ... and no more than this many a lock every 50 ms over all its threads (hundreds of them)
 _LOOK_EVERY = 64  # the getter reads the clock (has the span ended?) every this many counted acquisitions
 _LONG_NS = 1_000_000  # a wait this long is sent whole, not summed
 _HELD_LIVE_NS = 10_000_000  # a timed acquisition held this long is shown as held (its release to follow)
@@ -465,7 +470,7 @@ class Lock:
     __exit__ are properties, see the comment above)."""
 
     __slots__ = ("id", "name", "_lock", "_acquire", "_locked", "_exit", "_threads", "_enter_now", "_dispatch",
-                 "_out", "_announced", "_timed")
+                 "_out", "_announced", "_timed", "_budget", "_budget_until")
 
     def __new__(cls, name: str = "lock", _real: threading.Lock | _Stamped | None = None) -> Lock:
         if cls is Lock and not _gil_on():
@@ -484,6 +489,7 @@ class Lock:
         self._out: list[Record] = _buf
         self._announced = False
         self._timed = _TIMED
+        self._budget, self._budget_until = 0, 0  # timed acquisitions left to its threads until then (ns)
         self.id = next(_lock_ids)
         self.name = name
         if _real is not None:  # calibration (lock_tracing_cost_us): records of its own, kept out of the run's
@@ -605,7 +611,10 @@ class Lock:
             self._announce()
         thread.first = t
         thread.until = t + _SPAN_NS
-        thread.left = 0 if pressed else self._timed
+        if t >= self._budget_until:
+            self._budget, self._budget_until = _TIMED_PER_LOCK, t + _SPAN_NS
+        thread.left = 0 if pressed else min(self._timed, self._budget)
+        self._budget -= thread.left
         task = getattr(_tls, "task", None)
         thread.task = task.id if task else 0
 

@@ -6,7 +6,7 @@ from pytest import approx
 
 from conftest import TraceBuilder
 from tui.model import MAX_HOLDS, Trace
-from tui.model.locks import MAX_CHECKPOINTS, MAX_MARKS, MAX_SPANS
+from tui.model.locks import MAX_CHECKPOINTS, MAX_MARKS, MAX_SPANS, MIN_LANE_MARKS
 
 GIL_ON = {"python": {"version": "3.11.7", "gil": "enabled"}}
 
@@ -103,16 +103,18 @@ def test_what_the_model_keeps_of_a_lock_flood_is_bounded_by_counts(build):
     lock = next(iter(trace.locks.values()))
     assert len(lock.holds) == MAX_HOLDS and lock.dropped == lanes * each - MAX_HOLDS
     assert len(lock.checkpoints) <= MAX_CHECKPOINTS
-    assert all(len(lane.marks) <= MAX_MARKS for lane in trace.lanes.values())
+    assert sum(len(lane.marks) for lane in trace.lanes.values()) <= MAX_MARKS + lanes * MIN_LANE_MARKS
 
 
-def test_a_lanes_marks_are_thinned_past_the_limit(build):
-    build.hello().lock(1, "l").task(1, "t", 0.0)
-    for i in range(MAX_MARKS + 10):
+def test_a_lanes_marks_are_thinned_past_its_share(build):
+    build.hello().lock(1, "l")
+    for lane in range(1, 201):  # 200 lanes: each keeps its share of the marks, 1,000
+        build.task(lane, f"w{lane}", 0.0)
+    for i in range(MAX_MARKS // 200 + 10):
         build.taken(1, 1, i * 0.003, i * 0.003, i * 0.003 + 1e-6)
     trace = build.trace(GIL_ON)
     lane = trace.lanes[(build.pid, 1)]
-    assert len(lane.marks) <= MAX_MARKS and lane.mark_scale == 2
+    assert len(lane.marks) <= MAX_MARKS // 200 and lane.mark_scale == 2
     assert all(b - a >= 0.004 - 1e-9 for a, b in zip(lane.marks, lane.marks[1:]))
     assert any("marks on 1 lanes are thinned" in note for note in trace.load_notes())
 

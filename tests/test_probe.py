@@ -791,3 +791,27 @@ def test_the_lock_tracing_cost_is_what_tracing_adds_inside_the_lock():
         print(probe.lock_tracing_cost_us(rounds=200) >= 0)
     """)
     assert run.proc.stdout.split() == ["0.0", "True"]
+
+
+def test_a_lock_times_at_most_its_share_per_span_however_many_threads_take_it():
+    """100 threads each taking the lock 20 times within one span (the clock held still here): 4 timed each would
+    be 400; the lock times at most _TIMED_PER_LOCK of them in a span, and counts every one."""
+    run = run_probe("""
+        import threading
+        still = probe._now()
+        probe._now = lambda: still
+        lock = probe.Lock("busy")
+        def work(i):
+            with probe.task(f"w{i}"):
+                for _ in range(20):
+                    with lock:
+                        pass
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(100)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(probe._TIMED_PER_LOCK)
+    """)
+    (budget,) = map(int, run.proc.stdout.split())
+    timed = len(run.of(wire.LOCK_TAKEN)) + len(run.of(wire.LOCK_ACQUIRED))
+    assert 0 < timed <= budget
+    assert sum(_acquisitions(run).values()) == 100 * 20

@@ -12,7 +12,7 @@ as they stood then), and puts ``lock_wait`` and ``lock_hold`` spans on the lane 
 was acquired. A lane keeping more spans than it needs exactly folds its oldest into 50 ms buckets of waited and held
 seconds, and counted waits go into those buckets too (see ``Trace.load_notes``). What the book keeps is bounded by
 counts, not by the run's length: ``MAX_SPANS`` exact spans over all lanes, ``MAX_HOLDS`` acquisitions per lock,
-``MAX_CHECKPOINTS`` checkpoints per lock, ``MAX_MARKS`` marks per lane.
+``MAX_CHECKPOINTS`` checkpoints per lock, ``MAX_MARKS`` marks over all lanes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ CHECKPOINTS_EXACT = 2_000  # lock checkpoints taken at every event before thinni
 CHECKPOINT_EVERY_S = 0.05
 MAX_CHECKPOINTS = 20_000  # past this many a lock's older checkpoints are thinned (every other one kept)
 MARK_GAP_S = 0.002  # lock-acquired marks closer than this collapse into one (a cell is never this narrow)
-MAX_MARKS = 20_000  # past this many on a lane its marks are thinned (one per twice the gap)
+MAX_MARKS = 200_000  # marks over all lanes; a lane past its share (at least MIN_LANE_MARKS) thins its marks
+MIN_LANE_MARKS = 1_000  # (one per twice the gap: a lane's marks tell cells apart, not acquisitions)
 MAX_SPANS = 200_000  # exact lock spans kept over all lanes; each lane keeps its share (at least MIN_LANE_SPANS)
 MIN_LANE_SPANS = 200
 
@@ -118,12 +119,15 @@ class LockBook:
         self._sums: dict[tuple[int, int, int], tuple[float, float]] = {}  # the latest count's span, per thread
         self.fold_past = LANE_OVERLAYS + 1000  # a lane keeping more lock spans than this folds its oldest
         self.fold_batch = 1000
+        self.lane_marks = MAX_MARKS  # a lane keeping more marks than this thins them
 
     def lanes_changed(self) -> None:
-        """A lane was added: each lane's share of ``MAX_SPANS`` exact spans (at least ``MIN_LANE_SPANS``)."""
-        keep = min(max(MAX_SPANS // max(len(self.lanes), 1), MIN_LANE_SPANS), LANE_OVERLAYS)
+        """A lane was added: each lane's share of ``MAX_SPANS`` exact spans and ``MAX_MARKS`` marks."""
+        lanes = max(len(self.lanes), 1)
+        keep = min(max(MAX_SPANS // lanes, MIN_LANE_SPANS), LANE_OVERLAYS)
         self.fold_batch = min(1000, keep)
         self.fold_past = keep + self.fold_batch
+        self.lane_marks = max(MAX_MARKS // lanes, MIN_LANE_MARKS)
 
     def _lock(self, pid: int, lock_id: int) -> LockTrace:
         locks = self.locks
@@ -199,7 +203,7 @@ class LockBook:
                             self._fold_oldest(lane)
                     marks = lane.marks
                     if not marks or t - marks[-1] >= MARK_GAP_S * lane.mark_scale:
-                        if marks and t < marks[-1] or len(marks) >= MAX_MARKS:
+                        if marks and t < marks[-1] or len(marks) >= self.lane_marks:
                             self._mark(lane, t)
                         else:
                             marks.append(t)
@@ -250,7 +254,7 @@ class LockBook:
                 hold.span = span
             marks = lane.marks
             if not marks or acquired - marks[-1] >= MARK_GAP_S * lane.mark_scale:
-                if marks and acquired < marks[-1] or len(marks) >= MAX_MARKS:
+                if marks and acquired < marks[-1] or len(marks) >= self.lane_marks:
                     self._mark(lane, acquired)
                 else:
                     marks.append(acquired)
@@ -307,8 +311,8 @@ class LockBook:
         return span
 
     def _mark(self, lane: Lane, t: float) -> None:
-        """A lock acquired on the lane at ``t``: a mark, unless one is closer than the lane's gap (past MAX_MARKS
-        marks the lane's gap doubles and its marks are thinned to it)."""
+        """A lock acquired on the lane at ``t``: a mark, unless one is closer than the lane's gap (past its share of
+        MAX_MARKS the lane's gap doubles and its marks are thinned to it)."""
         marks = lane.marks
         if marks and abs(t - marks[-1]) < MARK_GAP_S * lane.mark_scale:
             return
@@ -316,7 +320,7 @@ class LockBook:
             bisect.insort(marks, t)
         else:
             marks.append(t)
-        if len(marks) > MAX_MARKS:
+        if len(marks) > self.lane_marks:
             if lane.mark_scale == 1:
                 self.thinned_marks += 1
             lane.mark_scale *= 2
