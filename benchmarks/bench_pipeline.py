@@ -4,6 +4,10 @@ End to end: benchmarks.emitter (the real probe and flusher) -> pipe -> tui.sessi
 selector loop, psutil sampling, tui.stream.Decoder) -> Batch.apply_to(Trace), timed from the child's first event
 to the moment the parent has applied its last (RUN_END). Then each stage alone, on the same events: the child's
 CPU per event (emitting thread, and with the flusher), decoding per event, applying to the model per event.
+
+An event here is a record through the pipe (the emitter says how many it wrote). A busy lock's acquisitions are
+counted in the child, not sent one by one (scenarios/probe.py, Lock): ``hot`` measures those as acquisitions a
+second end to end, with the records they took beside.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 from benchmarks.common import ROOT, Row, cli, clean_env, fmt_num, median, verdict
 
 SECTION = "2. event pipeline"
-BUDGET_EPS = 500_000
+BUDGET_EPS = 1_000_000  # issue 14 (issue 7 asked for 500k)
 
 
 def emitter_cmd(kind: str, n: int) -> list[str]:
@@ -71,6 +75,8 @@ def end_to_end(kind: str, n: int) -> tuple[float, dict]:
     session.pump()
     stats = parse_emit(session._stderr_tail.decode())
     begin_ns = trace.t0_ns + int(trace.counters["begin"][0][0] * 1e9)
+    if kind == "hot":  # acquisitions: every one of them must have reached the model, counted
+        assert sum(s.acquisitions for s in trace.lock_stats()) == stats["events"], "acquisitions lost"
     return stats["events"] / ((done["t_ns"] - begin_ns) / 1e9), stats
 
 
@@ -130,9 +136,24 @@ def profile(data: bytes, top: int = 12) -> str:
     return out.getvalue()
 
 
+def hot_rows(n: int, reps: int) -> list[Row]:
+    """A busy lock (``with lock: pass``) end to end: acquisitions a second into the model, all of them counted."""
+    rates, emits = [], []
+    for _ in range(reps):
+        rate, stats = end_to_end("hot", n)
+        rates.append(rate)
+        emits.append(stats)
+    records = median([e["records"] for e in emits])
+    return [Row(SECTION, f"end to end, a busy lock's acquisitions ({n:,} per run)", fmt_num([r / 1000 for r in rates],
+                "k acquisitions/s", 0), "", "info",
+                f"counted in the child: {records:,.0f} records for {n:,} acquisitions (a few timed whole, the rest in "
+                f"counts); the emitting thread {median([e['thread_us'] for e in emits]):.2f} us an acquisition, the "
+                f"whole child {median([e['process_us'] for e in emits]):.2f} us")]
+
+
 def main(quick: bool = False) -> list[Row]:
     n, reps = (30_000, 2) if quick else (100_000, 5)  # a run lasts ~0.2 s: the median of 5 for mixed
-    rows = []
+    rows = hot_rows(n * 10, max(reps - 2, 1))
     for kind in ("mixed", "state", "lock", "count"):
         rates, emits = [], []
         for _ in range(reps if kind == "mixed" else max(reps - 1, 1)):
@@ -148,7 +169,8 @@ def main(quick: bool = False) -> list[Row]:
         rows.append(Row(SECTION, f"end to end, {kind} events ({n:,} per run)", fmt_num([r / 1000 for r in rates],
                         "k events/s", 0), f">= {BUDGET_EPS // 1000}k events/s" if kind == "mixed" else "",
                         verdict(ok) if kind == "mixed" else "info",
-                        f"slowest stage allows ~{1 / limit * 1e3:.0f}k events/s"))
+                        f"slowest stage allows ~{1 / limit * 1e3:.0f}k events/s; records written "
+                        f"{median([e['records'] for e in emits]):,.0f}"))
         rows.append(Row(SECTION, f"  {kind}: child, emitting thread per event", fmt_num(thread_us, "us"), "", "info",
                         f"whole child with flusher packing+writing: {median(process_us):.2f} us"))
         rows.append(Row(SECTION, f"  {kind}: parent, decode per event", fmt_num(dec, "us"), "", "info",

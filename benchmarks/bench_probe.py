@@ -102,10 +102,12 @@ def repetitions(reps: int, one_rep) -> tuple[list, list[float]]:
     return results, loads
 
 
-# longer workloads than the defaults, to tell a fixed cost (pool and thread start-up) from a per-event one
+# longer workloads than the defaults, to tell a fixed cost (pool and thread start-up) from a per-event one;
+# (name, params, budget: wall of the real child over plain's, None: state the figure)
 EXTRA = (
-    ("cpu-processes", {"n": 4_000_000}),
-    ("threads-download", {"updates": 10_000}),  # the scenario's hot-lock knob: 100k traced acquisitions
+    ("cpu-processes", {"n": 4_000_000}, None),
+    ("threads-download", {"updates": 10_000}, None),  # the scenario's hot-lock knob: 100k traced acquisitions
+    ("threads-download", {"updates": 20_000}, 1.15),  # issue 14: within +15% of plain (goal +5%), 200k acquisitions
 )
 
 
@@ -158,8 +160,9 @@ def plain_mismatch(name: str, scenario) -> str | None:
     return None
 
 
-def measure(name: str, budgeted: bool, sleepy: bool, reps: int, seed: int = 1, given: dict | None = None) -> list[Row]:
-    budget = "<= +3.0% vs plain" if budgeted else "state the figure"
+def measure(name: str, budgeted: bool, sleepy: bool, reps: int, seed: int = 1, given: dict | None = None,
+            limit: float = BUDGET) -> list[Row]:
+    budget = f"<= {(limit - 1) * 100:+.1f}% vs plain" if budgeted else "state the figure"
     label = name + "".join(f" {k}={v:_}" if isinstance(v, int) else f" {k}={v}" for k, v in (given or {}).items())
     if not has_scenario(name):
         return [skipped(SECTION, f"{label}: real child vs plain (wall)", "not present", budget)]
@@ -203,7 +206,7 @@ def measure(name: str, budgeted: bool, sleepy: bool, reps: int, seed: int = 1, g
             + f"; {quiet_note}; over every repetition: {fmt_pct(ratios('on', 'plain', done))}")
     rows = [
         Row(SECTION, f"{label}: real child vs plain (wall)", fmt_pct(on_plain), budget,
-            verdict(median(on_plain) <= BUDGET) if budgeted else "info", note),
+            verdict(median(on_plain) <= limit) if budgeted else "info", note),
         Row(SECTION, f"{label}: probe off vs plain (wall)", fmt_pct(off_plain), "", "info"),
         Row(SECTION, f"{label}: probe on vs off (wall)", fmt_pct(on_off), "", "info"),
     ]
@@ -233,9 +236,10 @@ def main(quick: bool = False) -> list[Row]:
         except Exception as exc:  # one failing scenario must not hide the others' figures
             rows.append(Row(SECTION, f"{name}: real child vs plain (wall)", "-", "", "miss",
                             f"failed: {exc}"))
-    for name, given in EXTRA:
+    for name, given, limit in EXTRA:
         try:
-            rows += measure(name, False, False, reps if name != "cpu-processes" else cpu_reps, given=given)
+            rows += measure(name, limit is not None, False, reps if name != "cpu-processes" else cpu_reps, given=given,
+                            limit=limit or BUDGET)
         except Exception as exc:
             rows.append(Row(SECTION, f"{name} {given}: real child vs plain (wall)", "-", "", "miss", f"failed: {exc}"))
     return rows

@@ -11,6 +11,12 @@ saves shows only there).
 Live: async-fetch with the most URLs it allows (issue 7 asks for 5,000) in the app under tmux at 120x40: how often
 the screen changes while it runs (a lower bound of the redraw rate: tmux capture-pane polled at 25 Hz) and the
 app process's peak memory.
+
+Memory at the largest parameters the scenarios allow (issue 14): threads-download tasks=500 updates=100000 (50
+million traced acquisitions) and cpu-processes n=20000000 items=64 workers=64, each run headless in a process of its
+own (benchmarks/big_run.py): that process's peak (the app's side without its UI: session, decoder, model) and the
+child's, whole tree and largest process; and threads-download's in the app under tmux at 120x40 (with its UI and
+recorder): its peak and how often its screen changes while the run goes on (a frozen screen changes never).
 """
 
 from __future__ import annotations
@@ -230,8 +236,88 @@ def live_rows(quick: bool) -> list[Row]:
     ]
 
 
+BIG = (  # the largest parameters each scenario allows (issue 14), and a smaller stand-in for --quick
+    ("threads-download", {"tasks": 500, "updates": 100_000}, {"tasks": 100, "updates": 20_000}),
+    ("cpu-processes", {"n": 20_000_000, "items": 64, "workers": 64}, {"n": 1_000_000, "items": 64, "workers": 64}),
+)
+APP_BUDGET_MB = 300
+
+
+def memory_rows(quick: bool) -> list[Row]:
+    """Peak memory of the app's side and of the child at the largest parameters, headless, in fresh processes."""
+    import json
+
+    from benchmarks.common import run_python
+
+    rows = []
+    for name, largest, smaller in BIG:
+        params = smaller if quick else largest
+        label = f"{name} " + " ".join(f"{k}={v:_}" for k, v in params.items())
+        if not has_scenario(name):
+            rows.append(skipped(SECTION, f"{label}: app-side peak memory, headless", "not present"))
+            continue
+        done = run_python(["-m", "benchmarks.big_run", name, json.dumps(params), "1800"], timeout=2400)
+        line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BIG ")), None)
+        if done.returncode != 0 or line is None:
+            rows.append(Row(SECTION, f"{label}: app-side peak memory, headless", "-", "", "miss",
+                            f"failed: {done.stderr.strip()[-300:]}"))
+            continue
+        big = json.loads(line[4:])
+        mb = 2**20
+        note = (f"run {big['run_s']:.1f} s ({big['exit']}), {big['events']:,} events, {big['lanes']} lanes"
+                + (f", lock acquisitions {big['lock_acquisitions']}" if big["lock_acquisitions"] else "")
+                + (f"; load notes: {' | '.join(big['load_notes'])}" if big["load_notes"] else ""))
+        rows.append(Row(SECTION, f"{label}: app-side peak memory, headless (session, decoder, model)",
+                        f"{big['app_peak_bytes'] / mb:.0f} MB", f"< {APP_BUDGET_MB} MB",
+                        verdict(big["app_peak_bytes"] < APP_BUDGET_MB * mb), note))
+        rows.append(Row(SECTION, f"{label}: the child's peak memory", f"{big['child_tree_peak_bytes'] / mb:.0f} MB "
+                        f"(tree), {big['child_process_peak_bytes'] / mb:.0f} MB (largest process)", "bounded", "info",
+                        "the whole process tree at its sampled peak, and its largest single process"))
+    return rows
+
+
+def live_big_rows(quick: bool) -> list[Row]:
+    """threads-download at its largest in the app under tmux at 120x40: the app's peak memory and screen changes."""
+    from benchmarks.terminal import Terminal, cpu_seconds, missing
+
+    name, largest, smaller = BIG[0]
+    params = smaller if quick else largest
+    label = f"{name} " + " ".join(f"{k}={v:_}" for k, v in params.items()) + " live"
+    why = missing() or (None if has_scenario(name) else "not present")
+    if why:
+        return [skipped(SECTION, f"{label}: app peak memory", why, f"< {APP_BUDGET_MB} MB")]
+    args = ["run", name, *(a for k, v in params.items() for a in ("-p", f"{k}={v}")), "--time-limit", "1800"]
+    with Terminal(args, 120, 40) as term:
+        changes, last, peak, first, latest = 0, "", 0, None, None
+        started, cpu0 = time.monotonic(), None
+        while time.monotonic() - started < 1900:
+            screen = term.screen()
+            now = time.monotonic()
+            try:
+                peak = max(peak, term.app.memory_info().rss)
+                cpu0 = cpu0 if cpu0 is not None else (now, cpu_seconds(term.app))
+                cpu1 = (now, cpu_seconds(term.app))
+            except Exception:
+                break
+            if "finished" in screen or "failed" in screen or not term.alive():
+                break
+            if screen != last and screen.strip():
+                changes += 1
+                first, latest, last = first or now, now, screen
+            time.sleep(0.04)
+    span = (latest or 0) - (first or 0)
+    busy = (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]) * 100 if cpu0 and cpu1[0] > cpu0[0] else 0.0
+    note = f"the run lasted ~{time.monotonic() - started:.0f} s; the app used {busy:.0f}% of a core meanwhile"
+    return [
+        Row(SECTION, f"{label}: app peak memory (UI, recorder, model)", f"{peak / 2**20:.0f} MB",
+            f"< {APP_BUDGET_MB} MB", verdict(peak < APP_BUDGET_MB * 2**20), note),
+        Row(SECTION, f"{label}: screen changes per second while running", f"{changes / span if span else 0:.1f}/s",
+            "> 0 (not frozen)", verdict(changes > 1 and span > 0), note),
+    ]
+
+
 def main(quick: bool = False) -> list[Row]:
-    return model_rows(quick) + drawing_rows(quick) + live_rows(quick)
+    return model_rows(quick) + drawing_rows(quick) + live_rows(quick) + memory_rows(quick) + live_big_rows(quick)
 
 
 if __name__ == "__main__":

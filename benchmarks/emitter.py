@@ -1,10 +1,12 @@
 """A synthetic scenario child: emits N events through the real probe and flusher as fast as it can.
 
 ``python -m benchmarks.emitter KIND N`` with CONCVIZ_EVENTS_FD set (as the real child is started). KIND:
-``state`` (a task switching io/cpu, each change reading schedstat), ``lock`` (uncontended traced lock, 3 events per
-acquire+release), ``count`` (a counter), ``mixed`` (one of each in turn, the shape of the guide's scenarios).
-Prints ``EMIT {"events": .., "thread_us": .., "process_us": ..}`` on stderr: CPU per event of the emitting thread and
-of the whole child (with the flusher's packing and writing).
+``state`` (a task switching io/cpu, each change reading schedstat), ``lock`` (a traced lock's own acquire and
+release: 3 events each, sent as they happen), ``count`` (a counter), ``mixed`` (one of each in turn, the shape of the
+guide's scenarios), ``hot`` (``with lock: pass``: a busy lock, counted in the child; N acquisitions, "events"
+counts acquisitions, not records).
+Prints ``EMIT {"events": .., "records": .., "thread_us": .., "process_us": ..}`` on stderr: CPU per event of the
+emitting thread and of the whole child (with the flusher's packing and writing), and the records it sent.
 """
 
 from __future__ import annotations
@@ -28,9 +30,14 @@ def emit(kind: str, n: int) -> int:
             return n // 2 * 2
         if kind == "lock":
             for _ in range(n // 3):
+                lock.acquire()
+                lock.release()
+            return n // 3 * 3
+        if kind == "hot":
+            for _ in range(n):
                 with lock:
                     pass
-            return n // 3 * 3
+            return n
         if kind == "count":
             for i in range(n):
                 probe.count("progress", i)
@@ -39,8 +46,9 @@ def emit(kind: str, n: int) -> int:
         for i in range(n // 6):  # mixed: 2 state changes, 3 lock events, 1 count
             lane.state("io")
             lane.state("cpu")
-            with lock:
-                probe.count("progress", i)
+            lock.acquire()
+            probe.count("progress", i)
+            lock.release()
             sent += 6
         return sent
 
@@ -55,7 +63,7 @@ def main(argv: list[str]) -> int:
     probe.run_end()
     probe.flush()
     process_ns = time.process_time_ns() - p0
-    print("EMIT " + json.dumps({"events": sent, "thread_us": thread_ns / sent / 1000,
+    print("EMIT " + json.dumps({"events": sent, "records": probe.records_written(), "thread_us": thread_ns / sent / 1000,
                                 "process_us": process_ns / sent / 1000}), file=sys.stderr, flush=True)
     return 0
 

@@ -3,23 +3,30 @@
     with probe.task("download 3"):          # a lane: starts running Python (state "cpu")
         with probe.waiting("io"):           # sleeping or on the network, GIL released
             time.sleep(0.2)
-        with lock:                          # lock = probe.Lock("progress"): request, acquire, release
+        with lock:                          # lock = probe.Lock("progress"): who took it, waited how long
             ...
 
 Per event the calling thread appends one tuple to a list (well under a microsecond); a flusher thread packs
 them into binary frames (scenarios.wire) every 20 ms (every 5 ms while more than 20,000 come a second) and writes
 them to the pipe concviz gave the child. Where a ``cpu`` stretch starts or ends the thread reads its own
 scheduler counters (on-CPU time from ``time.thread_time_ns()``, run-queue wait from /proc/thread-self/schedstat),
-so concviz can tell time spent running from time spent waiting for the GIL or for a core.
+so concviz can tell time spent running from time spent waiting for the GIL or for a core. A busy traced lock's
+acquisitions are counted per thread rather than sent one by one, with none of the probe's Python inside the lock
+(see "locks" below). The buffer is bounded: past ``_SOFT_LIMIT`` records busy locks send counts only, and at
+``_HARD_LIMIT`` a recording thread waits for the flusher (concviz reading slowly holds the scenario back; the run's
+notes say how often).
 
 Without a pipe (``init`` never called, e.g. running a scenario module by hand) every call is a cheap no-op.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import operator
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -55,6 +62,12 @@ _FLUSH_S = 0.02  # what the screen waits for an event at most, on top of its fra
 _FLUSH_BUSY_S = 0.005  # while events come faster than _BUSY_EVENTS_PER_S: concviz sees them sooner
 _BUSY_EVENTS_PER_S = 20_000
 _PIPE_BYTES = 1 << 20
+_SOFT_LIMIT = 50_000  # records waiting in the buffer past which busy locks send sums only, no detail
+_HARD_LIMIT = 200_000  # ... past which a recording thread waits for the flusher (_make_room)
+_room = threading.Event()  # set by the flusher once it has written some out
+_waits = 0  # how often a recording thread waited for room in the buffer
+_waited_ns = 0  # ... and how long in all
+_written = 0  # records written so far
 _NO_CPU = (-1, -1)
 _thread_time = time.thread_time_ns
 _native_id = threading.get_native_id
@@ -71,9 +84,8 @@ def init(fd: int) -> None:
     _widen_pipe(fd)
     _start_flusher()
     _emit((wire.HELLO, 0, 0, 0, _now(), wire.VERSION, os.cpu_count() or 1))
-    for lock in _unannounced:  # locks made at import time, before the pipe was known: announced on first use,
-        lock._out = _AnnounceFirst(lock)  # so the child's other imported modules never show their locks
-    _unannounced.clear()
+    # locks made at import time, before the pipe was known, are announced on their first use: the child's other
+    # imported modules never show theirs
 
 
 def _widen_pipe(fd: int) -> None:
@@ -94,11 +106,18 @@ def active() -> bool:
 
 
 def flush() -> int:
-    """Write out everything recorded so far (the flusher also does this every 20 ms, or 5). Returns once written,
-    even if the flusher thread was writing a batch of its own at the time: how many records it wrote."""
+    """Write out everything recorded so far, busy locks' sums included (the flusher writes the rest every 20 ms,
+    or 5). Returns once written, even if the flusher thread was writing a batch of its own at the time: how many
+    records it wrote."""
     if _fd is None:
         _buf.clear()
         return 0
+    _send_all_counts()
+    return _flush_buffer()
+
+
+def _flush_buffer() -> int:
+    global _written
     with _flush_lock:
         n = len(_buf)
         if not n:
@@ -106,7 +125,31 @@ def flush() -> int:
         batch = _buf[:n]  # take a prefix: other threads may be appending right now
         del _buf[:n]
         _write(batch)
-        return n
+        _written += n
+    _room.set()
+    return n
+
+
+def records_written() -> int:
+    """Records this process has written to the pipe so far."""
+    return _written
+
+
+def _make_room() -> None:
+    """The buffer holds _HARD_LIMIT records: concviz has not read for a while (the pipe is full). The recording
+    thread waits until the flusher has written some out, rather than the buffer growing without bound; the run's
+    notes say how often and how long (``run_end``). Busy locks send sums instead of detail long before this."""
+    global _waits, _waited_ns
+    if _at_once or _flusher is None or threading.current_thread() is _flusher:
+        _flush_buffer()
+        return
+    t = _now()
+    while len(_buf) >= _HARD_LIMIT:
+        _room.clear()
+        _wake.set()
+        _room.wait(0.05)
+    _waits += 1
+    _waited_ns += _now() - t
 
 
 def _write(batch: list[Record]) -> None:
@@ -149,8 +192,9 @@ def _flush_forever() -> None:
     while True:
         _wake.wait(wait)
         _wake.clear()
+        _look_at_locks()
         try:
-            sent = flush()
+            sent = _flush_buffer()
         except OSError:  # the parent is gone: nobody is watching, stop the whole run
             os._exit(3)
         now = time.monotonic()
@@ -165,11 +209,15 @@ def _start_flusher() -> None:
 
 
 def _emit(rec: Record) -> None:
+    if len(_buf) >= _HARD_LIMIT:
+        _make_room()
     _buf.append(rec)
 
 
 def _text(kind: int, target: int, text: str) -> None:
     """Send a string in parts that each fit in one frame."""
+    if len(_buf) >= _HARD_LIMIT:
+        _make_room()
     data = text.encode("utf-8", "replace")
     step = wire.MAX_BODY - wire.RECORD.size
     parts = [data[i : i + step] for i in range(0, len(data), step)] or [b""]
@@ -278,7 +326,11 @@ class Task:
         if tid != self.tid:
             self.tid = tid
             _emit((wire.BIND, 0, 0, self.id, _now(), tid, 0))
+        if before == "cpu" and _counted_waits and _ident() in _counted_waits:  # a cpu stretch ends: the waits
+            _locks_counts_out()  # counted in it go out with it (the model leaves them out of its GIL wait)
         on_cpu, run_queue = _read_schedstat() if name == "cpu" or before == "cpu" else _NO_CPU
+        if len(_buf) >= _HARD_LIMIT:
+            _make_room()
         _buf.append((_STATE, _STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
 
     def mark(self, name: str, at: int | None = None) -> None:
@@ -290,6 +342,7 @@ class Task:
     def end(self) -> None:
         if _fd is None:
             return
+        _locks_task_changed()
         measured = self.state_name == "cpu" and (getattr(_tls, "tid", 0) or _this_thread()) == self.tid  # cpu ends
         on_cpu, run_queue = _read_schedstat() if measured else _NO_CPU
         _emit((wire.END, 0, 0, self.id, _now(), on_cpu, run_queue))
@@ -297,6 +350,8 @@ class Task:
     # used as "with probe.task(...)": the task is the current one of this thread while inside
     def __enter__(self) -> "Task":
         self._outer = getattr(_tls, "task", None)
+        if _fd is not None:
+            _locks_task_changed()
         _tls.task = self
         return self
 
@@ -327,63 +382,289 @@ def waiting(state: str = "io") -> Iterator[None]:
 
 
 # -------------------------------------------------------------------------------------------------- locks
+#
+# How a traced lock stays out of the way. A thread hands the GIL over only at certain points of the bytecode: a
+# Python function's start, a loop's jump back, the return from a call into C. Plain ``with lock: x += 1`` has
+# none between taking the lock and letting it go, so no thread ever waits for the GIL while holding the lock. A
+# wrapper whose __enter__ or __exit__ is a Python function has one inside (at least at its __exit__'s start): a
+# thread that loses the GIL there keeps the lock, the others block on it, and from then on every acquisition hands
+# the lock over with two context switches (a convoy: 0.2 us an acquisition becomes 7 to 10 us).
+#
+# So no Python code of the probe runs while the real lock is held:
+# - a with statement looks up both __enter__ and __exit__ before it calls __enter__ (__enter__ first up to 3.13,
+#   __exit__ first from 3.14). __exit__ is a property whose getter (``_prepare``) does the probe's work before the
+#   lock is taken, its last call asking whether the lock is free; it returns what __exit__ calls and leaves what
+#   __enter__ calls in ``_enter_now``. __enter__ is a property whose getter is C: it returns ``_dispatch``, a C
+#   callable (functools.partial of operator.methodcaller) calling ``_enter_now``. From the getter's last call to
+#   the acquire there is no point where the GIL could change hands: no other thread can take the lock or change
+#   ``_enter_now`` meanwhile, and a lock found free is taken without waiting.
+# - most acquisitions of a busy lock are counted: __enter__ and __exit__ are then the real lock's own acquire and
+#   __exit__; the getter adds one to the thread's count. Their waits are exact (none: the lock was free) and their
+#   holds are not timed: no C in the standard library reads the clock as cheaply as that count costs.
+# - the first acquisitions of each 50 ms span of a thread are timed, in C: __enter__ is ``_Thread.enter``, the
+#   real acquire then the clock into ``times[1]`` (a ``map`` of ``times.__setitem__`` over ``iter(acquire, None)``
+#   and ``iter(monotonic_ns, None)``: acquire returns True, which indexes 1); __exit__ is a fresh
+#   ``_Thread.release``, whose call is the real lock's own __exit__ and whose __del__, run as the with statement
+#   drops it right after, puts the clock into ``times[2]`` (C as well). The thread's next acquisition, its task's
+#   end or the flusher sends it whole (LOCK_TAKEN).
+# - where the lock is not free the getter waits for it itself, timed (the lock is contended anyway): the waits
+#   that matter. A wait of a millisecond or more is sent whole, the others summed.
+# Counts and waits go out per thread at the end of each span (LOCK_SUM, LOCK_SUM_WAITS). Without a GIL (a
+# free-threaded build with the GIL off) none of this is needed: _LockWithoutGIL uses plain methods.
 
 _lock_ids = itertools.count(1)
 _locks_made = 0
-_unannounced: list["Lock"] = []
+_locks: list[Lock] = []  # the traced locks made in this process: their threads' counts go out at a task's end
 _counter_ids: dict[str, int] = {}
 _small_base = 0  # where this interpreter's lock and counter ids start (attach_interpreter)
+_ident = threading.get_ident
+_counted_waits: set[int] = set()  # threads (ident) with counted waits not sent yet
+
+_SPAN_NS = 50_000_000  # a thread's counts of one lock are sent every 50 ms of its use (the model's buckets)
+_TIMED = 4  # the first acquisitions of each span, per thread and lock, are timed and sent whole
+_TIMED_PER_LOCK = 64  # ... and no more than this many a lock every 50 ms over all its threads (hundreds of them)
+_LOOK_EVERY = 64  # the getter reads the clock (has the span ended?) every this many counted acquisitions
+_LONG_NS = 1_000_000  # a wait this long is sent whole, not summed
+_HELD_LIVE_NS = 10_000_000  # a timed acquisition held this long is shown as held (its release to follow)
+_NOTHING: Callable[[], None] = type(None)  # called with no arguments, does nothing: __enter__ where the getter
+# took the lock itself
+_CALL_ENTER_NOW = operator.methodcaller("_enter_now")
+
+# _Thread.pending: what is owed for the thread's latest acquisition
+_NONE, _WHOLE, _RELEASE = 0, 1, 2  # nothing; all of it, once released (LOCK_TAKEN); its release (LOCK_RELEASED)
 
 
-class _Discard:
-    """Where an inactive probe's lock events go: nowhere."""
+class _Thread:
+    """One thread's use of one traced lock: its counts in the current span, and the C callables that time its
+    acquisitions (see the comment above)."""
 
-    @staticmethod
-    def append(rec: Record, /) -> None:
-        pass
-
-
-_DISCARD = _Discard()
-
-
-class _AnnounceFirst:
-    """A lock made before the probe started: the first event announces the lock, then goes to the buffer."""
-
-    __slots__ = ("lock",)
+    __slots__ = ("look", "until", "left", "task", "n", "first", "last", "waited", "wait", "longest", "pending",
+                 "requested", "times", "enter", "release")
 
     def __init__(self, lock: Lock) -> None:
-        self.lock = lock
+        self.look = 0  # the count at which the getter next reads the clock (0: at once)
+        self.until = 0  # when the current span ends (ns; 0: none started)
+        self.left = 0  # acquisitions still to time in this span
+        self.task = 0  # the task the span counts for (its lane)
+        self.n = 0  # acquisitions counted in this span
+        self.first = self.last = 0  # the span's start, the latest clock reading in it
+        self.waited = self.wait = self.longest = 0  # how many of them waited, their waits, the longest (ns)
+        self.pending = _NONE  # what is owed for the latest acquisition
+        self.requested = 0  # ... when it was requested
+        times = self.times = [0, 0, 0]  # [-, acquired, released] of the latest timed acquisition
+        self.enter: Callable[[], object] = map(times.__setitem__, iter(lock._acquire, None), iter(_now, None)).__next__
+        self.release: Callable[[], Callable[..., object]] = type("_Release", (), {
+            "__slots__": (), "__call__": lock._exit,
+            "__del__": map(times.__setitem__, itertools.repeat(2), iter(_now, None)).__next__,
+        })
 
-    def append(self, rec: Record, /) -> None:
-        if self.lock._out is self:
-            self.lock._announce()
-        _buf.append(rec)
+
+def _pressed() -> bool:
+    """The buffer is past its soft limit (concviz reads slower than events come): send counts, not detail."""
+    return len(_buf) >= _SOFT_LIMIT
 
 
 class Lock:
-    """A ``threading.Lock`` that records request, acquire and release (about 1.5 us per acquire/release)."""
+    """A ``threading.Lock`` that records its acquisitions: who took it, how long they waited, when. Use it as
+    ``with lock:`` or with ``acquire()`` and ``release()`` (not ``lock.__enter__()`` by hand: __enter__ and
+    __exit__ are properties, see the comment above)."""
 
-    __slots__ = ("_lock", "_out", "id", "name")
-    _out: _Sink
+    __slots__ = ("id", "name", "_lock", "_acquire", "_locked", "_exit", "_threads", "_enter_now", "_dispatch",
+                 "_out", "_announced", "_timed", "_budget", "_budget_until")
 
-    def __init__(self, name: str = "lock") -> None:
+    def __new__(cls, name: str = "lock", _real: threading.Lock | _Stamped | None = None) -> Lock:
+        if cls is Lock and not _gil_on():
+            cls = _LockWithoutGIL
+        return object.__new__(cls)
+
+    def __init__(self, name: str = "lock", _real: threading.Lock | _Stamped | None = None) -> None:
         global _locks_made
-        _locks_made += 1
-        self._lock = threading.Lock()
-        self._out = _DISCARD
+        real = self._lock = threading.Lock() if _real is None else _real
+        self._acquire: Callable[..., bool] = real.acquire
+        self._locked: Callable[[], bool] = real.locked
+        self._exit: Callable[..., object] = real.__exit__
+        self._threads: dict[int, _Thread] = {}  # by thread ident
+        self._enter_now: Callable[[], object] = _NOTHING  # what __enter__ calls next, left by __exit__'s getter
+        self._dispatch = functools.partial(_CALL_ENTER_NOW, self)  # C: calls self._enter_now()
+        self._out: list[Record] = _buf
+        self._announced = False
+        self._timed = _TIMED
+        self._budget, self._budget_until = 0, 0  # timed acquisitions left to its threads until then (ns)
         self.id = next(_lock_ids)
         self.name = name
+        if _real is not None:  # calibration (lock_tracing_cost_us): records of its own, kept out of the run's
+            self._out, self._timed = [], 0
+            return
+        _locks_made += 1
+        _locks.append(self)
         if _fd is not None:
             self._announce()
-        else:
-            _unannounced.append(self)
 
     def _announce(self) -> None:
-        self._out = _buf
-        _text(wire.TEXT_LOCK, self.id, self.name)
-        _emit((wire.LOCK, 0, self.id, 0, _now(), 0, 0))
+        self._announced = True
+        if self._out is _buf:
+            _text(wire.TEXT_LOCK, self.id, self.name)
+            _emit((wire.LOCK, 0, self.id, 0, _now(), 0, 0))
+
+    # ---- the with statement (see the comment above the class)
+
+    def _prepare(self) -> Callable[..., object]:
+        """__exit__'s getter, run before the lock is taken: what __exit__ calls; what __enter__ calls is left in
+        ``_enter_now``, the last thing done."""
+        thread = self._threads.get(_ident())
+        if thread is None or thread.n >= thread.look:
+            return self._slowly(thread)
+        thread.n += 1
+        if self._locked():  # the last call: from here to __enter__'s acquire the GIL cannot change hands
+            thread.n -= 1
+            return self._contended(thread, _now())
+        self._enter_now = self._acquire
+        return self._exit
+
+    __exit__ = property(_prepare)
+    __enter__ = property(operator.attrgetter("_dispatch"))
+
+    def _slowly(self, thread: _Thread | None) -> Callable[..., object]:
+        """The getter's rarer cases: a thread's first acquisition, a look at the clock (a new span?), a timed
+        acquisition, the one before it to send; and any while nobody watches (the plain lock)."""
+        if thread is None:
+            if _fd is None:
+                self._enter_now = self._acquire
+                return self._exit
+            thread = self._threads[_ident()] = _Thread(self)
+        if thread.pending:
+            self._settle(thread, _now())
+        t = thread.last = _now()
+        if t >= thread.until:
+            self._new_span(thread, t)
+        thread.look = thread.n + _LOOK_EVERY
+        if thread.left:  # timed and sent whole
+            thread.left -= 1
+            thread.look = thread.n  # the next acquisition settles this one
+            release = thread.release()
+            if self._locked():
+                return self._contended(thread, t, release)
+            thread.pending = _WHOLE
+            thread.requested = 0
+            self._enter_now = thread.enter
+            return release
+        thread.n += 1
+        if self._locked():
+            thread.n -= 1
+            return self._contended(thread, t)
+        self._enter_now = self._acquire
+        return self._exit
+
+    def _contended(self, thread: _Thread, t: int, release: Callable[..., object] | None = None
+                   ) -> Callable[..., object]:
+        """Another thread holds the lock: wait for it here, from ``t``. ``release``: this acquisition is timed
+        (its request and acquisition go out now, live, its release once done). While this thread holds the lock no
+        other one can reach the end of its getter: ``_enter_now`` stays this one's until __enter__ calls it."""
+        out = self._out
+        if release is not None:
+            out.append((wire.LOCK_REQUEST, 0, self.id, thread.task, t, 0, 0))
+        self._acquire()
+        acquired = _now()
+        waited = acquired - t
+        self._enter_now = _NOTHING
+        if release is not None:
+            out.append((wire.LOCK_ACQUIRED, 0, self.id, thread.task, acquired, 0, 0))
+            thread.times[1], thread.pending = acquired, _RELEASE
+            return release
+        if waited >= _LONG_NS and (out is not _buf or not _pressed()):  # sent whole, timed to its release
+            thread.times[1], thread.pending, thread.requested = acquired, _WHOLE, t
+            thread.look = thread.n
+            return thread.release()
+        thread.n += 1
+        thread.waited += 1
+        _counted_waits.add(_ident())
+        thread.wait += waited
+        if waited > thread.longest:
+            thread.longest = waited
+        return self._exit
+
+    def _settle(self, thread: _Thread, t: int, released_only: bool = False) -> None:
+        """What is owed for the thread's latest timed acquisition, once released (``released_only``: else skip it,
+        it is held right now). An exit object kept alive (by an exception's traceback) counts as released at ``t``."""
+        how, acquired, released = thread.pending, thread.times[1], thread.times[2]
+        if not how or released < acquired and released_only:
+            return
+        thread.pending = _NONE  # before any call: the flusher settles too
+        if released < acquired:
+            released = t
+        if how == _RELEASE:
+            self._out.append((wire.LOCK_RELEASED, 0, self.id, thread.task, released, 0, 0))
+        else:
+            self._out.append((wire.LOCK_TAKEN, 0, self.id, thread.task, thread.requested or acquired, acquired,
+                              released))
+
+    def _new_span(self, thread: _Thread, t: int) -> None:
+        """The thread's counts of the span that ended go out, and a new span starts. While concviz reads slower
+        than events come the span goes on instead (its counts cover a longer time) and nothing is timed."""
+        pressed = self._out is _buf and _pressed()
+        if thread.n:
+            if pressed:
+                thread.until, thread.left = t + _SPAN_NS, 0
+                return
+            self._send(thread)
+        if not self._announced and _fd is not None:
+            self._announce()
+        thread.first = t
+        thread.until = t + _SPAN_NS
+        if t >= self._budget_until:
+            self._budget, self._budget_until = _TIMED_PER_LOCK, t + _SPAN_NS
+        thread.left = 0 if pressed else min(self._timed, self._budget)
+        self._budget -= thread.left
+        task = getattr(_tls, "task", None)
+        thread.task = task.id if task else 0
+
+    def _send(self, thread: _Thread) -> None:
+        n, first, last, waited, wait, longest = thread.n, thread.first, thread.last, thread.waited, thread.wait, \
+            thread.longest
+        thread.n = thread.waited = thread.wait = thread.longest = 0  # before any call: nothing counted in between
+        thread.look = 0
+        self._out.append((wire.LOCK_SUM, 0, self.id, thread.task, first, last, n))
+        if waited:
+            self._out.append((wire.LOCK_SUM_WAITS, 0, self.id, thread.task, longest, wait, waited))
+
+    def _send_thread(self, ident: int, new_span: bool) -> None:
+        """A thread's counts so far and its latest timed acquisition if released (its task ends, the run ends);
+        ``new_span``: its next acquisition starts a span (for the task current then)."""
+        thread = self._threads.get(ident)
+        if thread is None:
+            return
+        t = thread.last = _now()
+        self._settle(thread, t, released_only=True)
+        if thread.n:
+            self._send(thread)
+        if new_span:
+            thread.until = thread.look = 0
+
+    def _look(self, cutoff: int) -> None:
+        """(The flusher) each thread's latest timed acquisition: sent whole once released, not kept waiting for the
+        thread's next one; one held since before ``cutoff`` goes out as acquired, live, its release to follow."""
+        for thread in list(self._threads.values()):
+            how = thread.pending
+            if not how:
+                continue
+            acquired, released = thread.times[1], thread.times[2]
+            if released >= acquired:
+                self._settle(thread, 0, released_only=True)
+            elif how == _WHOLE and acquired < cutoff:
+                thread.pending = _RELEASE  # before any call: the thread settles too
+                if thread.requested:
+                    self._out.append((wire.LOCK_REQUEST, 0, self.id, thread.task, thread.requested, 0, 0))
+                self._out.append((wire.LOCK_ACQUIRED, 0, self.id, thread.task, acquired, 0, 0))
+
+    # ---- the lock's own methods: each acquisition sent as it happens
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if _fd is None:
+            return self._lock.acquire(blocking, timeout)
+        if not self._announced:
+            self._announce()
+        if len(_buf) >= _HARD_LIMIT:
+            _make_room()
         t = getattr(_tls, "task", None)
         tid = t.id if t else 0
         out = self._out
@@ -396,44 +677,148 @@ class Lock:
         return got
 
     def release(self) -> None:
-        t = getattr(_tls, "task", None)
-        self._out.append((wire.LOCK_RELEASED, 0, self.id, t.id if t else 0, _now(), 0, 0))
+        if _fd is not None:
+            t = getattr(_tls, "task", None)
+            self._out.append((wire.LOCK_RELEASED, 0, self.id, t.id if t else 0, _now(), 0, 0))
         self._lock.release()
 
     def locked(self) -> bool:
         return self._lock.locked()
 
-    __enter__ = acquire
+
+class _LockWithoutGIL(Lock):
+    """A traced lock where threads run Python at once (a free-threaded build with the GIL off): there is no GIL to
+    lose inside the lock, so __enter__ and __exit__ are plain methods (try the lock, else wait for it, timed); the
+    same counts and records."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> bool:
+        thread = self._threads.get(_ident())
+        if thread is None:
+            if _fd is None:
+                return self._acquire()
+            thread = self._threads[_ident()] = _Thread(self)
+        t = thread.last = _now()
+        if t >= thread.until:
+            self._new_span(thread, t)
+        timed = thread.left > 0
+        if timed:
+            thread.left -= 1
+        if self._acquire(False):
+            if timed:
+                thread.times[1], thread.pending, thread.requested = t, _WHOLE, 0
+            else:
+                thread.n += 1
+        else:
+            self._contended(thread, t, _NOTHING if timed else None)
+        return True
 
     def __exit__(self, *exc: object) -> None:
-        self.release()
+        self._lock.release()
+        thread = self._threads.get(_ident())
+        if thread is not None and thread.pending:
+            thread.times[2] = _now()
+            self._settle(thread, 0)
+
+
+def _gil_on() -> bool:
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return bool(is_enabled()) if is_enabled is not None else True
+
+
+def _locks_task_changed() -> None:
+    """This thread's task changes (a task starts or ends on it): its counts of every traced lock go out, and its
+    next acquisitions start a new span, counted for the task then current."""
+    if not _locks:
+        return
+    ident = _ident()
+    for lock in _locks:
+        lock._send_thread(ident, new_span=True)
+
+
+def _look_at_locks() -> None:
+    """(The flusher) timed acquisitions released since go out now rather than at their thread's next one, and one
+    held for a while goes out as acquired (see Lock._look)."""
+    cutoff = _now() - _HELD_LIVE_NS
+    for lock in _locks:
+        if lock._threads and type(lock) is Lock:
+            lock._look(cutoff)
+
+
+def _locks_counts_out() -> None:
+    """This thread's counts of every traced lock go out (its cpu stretch ends: the model splits it with them)."""
+    ident = _ident()
+    _counted_waits.discard(ident)
+    for lock in _locks:
+        lock._send_thread(ident, new_span=False)
+
+
+def _send_all_counts() -> None:
+    """Every thread's counts of every lock (the run's end, a worker's exit)."""
+    for lock in _locks:
+        for ident in list(lock._threads):
+            lock._send_thread(ident, new_span=False)
 
 
 def locks_made() -> int:
     return _locks_made
 
 
-def lock_tracing_cost_us(rounds: int = 5000) -> float:
-    """What tracing adds to one uncontended acquire and release on this machine, in microseconds
-    (best of three rounds, traced minus plain). concviz uses it to label runs the tracing itself distorts."""
-    plain = threading.Lock()
-    traced = Lock.__new__(Lock)
-    out: list[Record] = []
-    traced._lock, traced._out, traced.id, traced.name = threading.Lock(), out, 0, "calibration"
+class _Stamped:
+    """A lock that notes how long it was held, from its acquire returning to its release (calibration only)."""
 
-    def best(lock: Lock | threading.Lock) -> float:
+    __slots__ = ("_real", "_since", "held")
+
+    def __init__(self) -> None:
+        self._real = threading.Lock()
+        self._since = 0
+        self.held = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        got = self._real.acquire(blocking, timeout)
+        self._since = time.perf_counter_ns()
+        return got
+
+    def release(self) -> None:
+        self.held += time.perf_counter_ns() - self._since
+        self._real.release()
+
+    def locked(self) -> bool:
+        return self._real.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def lock_tracing_cost_us(rounds: int = 5000) -> float:
+    """What tracing adds inside the critical section of a busy traced lock's acquisition, in microseconds, where it
+    can change what is measured. concviz labels runs the tracing distorts with it (tui.lessons.measurement_warnings):
+    time added inside the lock makes its threads contend more than they would untraced.
+
+    With the GIL on, that is 0.0: a thread can lose the GIL only in Python code, and the probe runs none of its own
+    while the real lock is held (its Python runs before the lock is taken, its C right after it is let go: see the
+    comment above Lock; tests/test_probe.py checks it), so the lock is contended exactly as often as untraced. Without
+    a GIL (threads run at once, and any time inside the lock counts) it is measured: how much longer the real lock
+    stays held than a plain one around the same code, best of three rounds, to a tenth of a microsecond."""
+    if _gil_on():
+        return 0.0
+
+    def held(traced: bool) -> float:
         times = []
         for _ in range(3):
-            start = time.perf_counter_ns()
+            stamped = _Stamped()
+            lock: Lock | _Stamped = Lock("calibration", _real=stamped) if traced else stamped
             for _ in range(rounds):
                 with lock:
                     pass
-            times.append(time.perf_counter_ns() - start)
-            if isinstance(lock, Lock):
-                out.clear()  # the traced lock's records
-        return min(times) / rounds
+            times.append(stamped.held / rounds)
+        return min(times)
 
-    return max(best(traced) - best(plain), 0.0) / 1000
+    return round(max(held(True) - held(False), 0.0) / 1000, 1)
 
 
 # ----------------------------------------------------------------------------------------------- variants
@@ -485,11 +870,15 @@ def attach_worker(fd: int, launched: int, variant: int, lane: bool = False) -> N
     A forked worker inherited the scenario's probe as it was at the fork: its buffer holds the scenario's events
     (which the scenario sends itself), its flush lock may have been held by the scenario's flusher, and the
     forking thread's task and names belong to the scenario. All of that starts afresh here."""
-    global _fd, _flush_lock, _variant, _worker
+    global _fd, _flush_lock, _variant, _worker, _waits, _waited_ns, _written
     _flush_lock = threading.Lock()
     _buf.clear()
     _tls.__dict__.clear()
     _counter_ids.clear()  # names are per process on the wire: send them again under this pid
+    _waits = _waited_ns = _written = 0
+    _counted_waits.clear()
+    for lock in _locks:  # the counts of the scenario's threads, at the fork
+        lock._threads.clear()
     _fd, _variant = fd, variant
     _start_flusher()
     if lane:
@@ -555,6 +944,8 @@ def count(name: str, value: int) -> None:
         cid = _counter_ids[name] = len(_counter_ids) + 1 + _small_base
         _text(wire.TEXT_COUNTER, cid, name)
     t = getattr(_tls, "task", None)
+    if len(_buf) >= _HARD_LIMIT:
+        _make_room()
     _buf.append((wire.COUNT, 0, cid, t.id if t else 0, _now(), int(value), 0))
 
 
@@ -571,6 +962,9 @@ def error(info: Mapping[str, object]) -> None:
 
 def run_end() -> None:
     if _fd is not None:
+        _send_all_counts()
+        if _waits:
+            note(probe={"waited_for_room": _waits, "waited_s": round(_waited_ns / 1e9, 6)})
         _emit((wire.RUN_END, 0, 0, 0, _now(), 0, 0))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 
-VERSION = 1
+VERSION = 2  # 2: counted lock acquisitions (LOCK_SUM, LOCK_SUM_WAITS, LOCK_TAKEN)
 
 FRAME_HEAD = struct.Struct("<II")
 RECORD = struct.Struct("<BBHIqqq")
@@ -36,7 +36,17 @@ TEXT = 10  #                   text kind     last part  target    t      payload
 BIND = 11  #                   -             -          task      t      native tid      -
 RUN_END = 12  #                -             -          -         t      -               -
 VARIANT = 13  #                0 begin|1 end variant    -         t      -               -
-RECORD_TYPES = frozenset(range(HELLO, VARIANT + 1))
+LOCK_SUM = 14  #               -             lock       task      t from t to      acquisitions
+LOCK_SUM_WAITS = 15  #         -             lock       task      longest wait ns  wait ns  how many waited
+LOCK_TAKEN = 16  #             -             lock       task      t requested      acquired released
+RECORD_TYPES = frozenset(range(HELLO, LOCK_TAKEN + 1))
+FIRST_SUM_TYPE = LOCK_SUM  # the types from here on came with counted lock acquisitions (trace format 3)
+
+# A busy traced lock is not sent one acquisition at a time (three records each): most of its acquisitions are
+# counted per thread. LOCK_SUM says a task acquired (and released) the lock ``z`` times between ``x`` and ``y``,
+# their holds not timed; the LOCK_SUM_WAITS that may follow it, from the same thread, says how many of them waited
+# (``z``), for how long in all (``y`` ns) and at most (``x`` ns); the others did not wait. LOCK_TAKEN is one whole
+# acquisition, timed, sent after its release: requested at ``x``, acquired at ``y``, released at ``z``.
 
 # text kinds: what a TEXT record names or carries
 TEXT_TASK = 1

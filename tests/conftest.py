@@ -70,6 +70,20 @@ class TraceBuilder:
     def released(self, lock_id, ident, t, gave_up=False, pid=None):
         return self._add(wire.LOCK_RELEASED, 0, lock_id, ident, t, 0, int(gave_up), pid=pid)
 
+    def taken(self, lock_id, ident, requested, acquired, released, pid=None):
+        """One whole acquisition sent after its release."""
+        return self._add(wire.LOCK_TAKEN, 0, lock_id, ident, requested, ns(acquired), ns(released), pid=pid)
+
+    def counted(self, lock_id, ident, t_from, t_to, n, pid=None):
+        """``n`` acquisitions counted between two times, their holds not timed."""
+        return self._add(wire.LOCK_SUM, 0, lock_id, ident, t_from, ns(t_to), n, pid=pid)
+
+    def counted_waits(self, lock_id, ident, longest, wait, waited, pid=None):
+        """Of the count just sent: how many waited, how long in all and at most (seconds)."""
+        self.records.append((pid or self.pid, wire.LOCK_SUM_WAITS, 0, lock_id, ident, round(longest * 1e9),
+                             round(wait * 1e9), waited, None))
+        return self
+
     def count(self, name, value, t, ident=0, pid=None):
         cid = self._counters.get(name)
         if cid is None:

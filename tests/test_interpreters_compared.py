@@ -266,7 +266,7 @@ def test_damaged_comparison_files_are_refused_in_one_line():
     with pytest.raises(TraceFileError, match="no valid 'runs'"):
         tracefile.loads(with_header(one_run))
     newer = bytes(data)
-    newer = tracefile.PREFIX.pack(tracefile.MAGIC, 3, head_len) + newer[tracefile.PREFIX.size:]
+    newer = tracefile.PREFIX.pack(tracefile.MAGIC, tracefile.NEWEST + 1, head_len) + newer[tracefile.PREFIX.size:]
     with pytest.raises(TraceFileError, match="newer concviz"):
         tracefile.loads(newer)
 

@@ -262,38 +262,214 @@ def test_frames_are_filled_in_turn_and_keep_records_in_order(tmp_path):
 # ------------------------------------------------------------------------------------------------- locks
 
 
-def test_lock_records_request_acquire_release_per_acquisition():
-    run = run_probe("""
-        import threading
-        lock = probe.Lock("shared")
-        total = 0
-        def work(i):
-            global total
-            with probe.task(f"w{i}"):
-                for _ in range(50):
-                    with lock:
-                        total += 1
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-        for t in threads: t.start()
-        for t in threads: t.join()
-    """)
+def _acquisitions(run, lock_id=None) -> dict[int, int]:
+    """Acquisitions per task, however they were sent: whole (LOCK_TAKEN), live (LOCK_ACQUIRED) or counted."""
+    found: dict[int, int] = defaultdict(int)
+    for r in run.of(wire.LOCK_TAKEN, wire.LOCK_ACQUIRED, wire.LOCK_SUM):
+        if lock_id is None or r[3] == lock_id:
+            found[r[4]] += r[7] if r[1] == wire.LOCK_SUM else 1
+    return dict(found)
+
+
+def _timed_holds(run) -> list[tuple[int, int]]:
+    """(acquired, released) of every timed acquisition: whole ones, and live ones paired per task."""
+    holds = [(r[6], r[7]) for r in run.of(wire.LOCK_TAKEN)]
+    live: dict[int, int] = {}
+    for r in run.of(wire.LOCK_ACQUIRED, wire.LOCK_RELEASED):
+        if r[1] == wire.LOCK_ACQUIRED:
+            live[r[4]] = r[5]
+        elif r[4] in live:
+            holds.append((live.pop(r[4]), r[5]))
+    return sorted(holds)
+
+
+HOT_LOOP = """
+    import threading
+    lock = probe.Lock("shared")
+    total = 0
+    def work(i):
+        global total
+        with probe.task(f"w{i}"):
+            for _ in range(N):
+                with lock:
+                    total += 1
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print(total)
+"""
+
+
+@pytest.mark.parametrize("n", [50, 20_000])
+def test_every_acquisition_is_sent_once_whole_live_or_counted(n):
+    run = run_probe(f"N = {n}\n" + textwrap.dedent(HOT_LOOP))
+    assert run.proc.stdout.split() == [str(4 * n)]
     (lock_rec,) = run.of(wire.LOCK)
     assert _names(run, wire.TEXT_LOCK) == {lock_rec[3]: "shared"}
-    per_task = defaultdict(list)
-    for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED):
-        assert r[3] == lock_rec[3]
-        per_task[r[4]].append((r[1], r[5], r[7]))
-    assert sorted(per_task) == sorted(_task_id(run, f"w{i}") for i in range(4))
-    holds = []
-    for seq in per_task.values():
-        assert [typ for typ, _, _ in seq] == [wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED] * 50
-        for i in range(0, len(seq), 3):
-            (_, requested, _), (_, acquired, _), (_, released, gave_up) = seq[i : i + 3]
-            assert requested <= acquired <= released and gave_up == 0
-            holds.append((acquired, released))
-    holds.sort()
+    assert _acquisitions(run) == {_task_id(run, f"w{i}"): n for i in range(4)}
+    holds = _timed_holds(run)
+    assert holds, "the first acquisitions of each span are timed"
+    for acquired, released in holds:
+        assert acquired <= released
     for (_, released), (acquired, _) in zip(holds, holds[1:]):
         assert acquired >= released, "two holders of one lock at once"
+    counted = sum(r[7] for r in run.of(wire.LOCK_SUM))
+    assert (counted > 0) == (n > probe_timed_per_span())
+
+
+def probe_timed_per_span() -> int:
+    from scenarios import probe
+
+    return probe._TIMED
+
+
+def test_a_contended_acquisition_is_timed_from_its_request():
+    """The main thread holds the lock until the other thread, finding it taken, is about to wait for it (the lock's
+    acquire, wrapped here, says so): events, not sleeps, order the two."""
+    run = run_probe("""
+        import threading
+        lock = probe.Lock("busy")
+        waiting = threading.Event()
+        real_acquire = lock._acquire
+        def acquire(*args):
+            if threading.current_thread() is not threading.main_thread():
+                waiting.set()
+            return real_acquire(*args)
+        lock._acquire = acquire
+        def other():
+            with probe.task("other"):
+                with lock:
+                    pass
+        with probe.task("main"):
+            with lock:
+                t = threading.Thread(target=other)
+                t.start()
+                waiting.wait()
+            t.join()
+    """)
+    other, main = _task_id(run, "other"), _task_id(run, "main")
+    seq = [(r[1], r[5]) for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED) if r[4] == other]
+    assert [typ for typ, _ in seq] == [wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED]
+    ((main_acquired, main_released),) = [(r[6], r[7]) for r in run.of(wire.LOCK_TAKEN) if r[4] == main]
+    requested, acquired, released = (t for _, t in seq)
+    assert main_acquired < requested < main_released <= acquired <= released
+
+
+def test_no_python_of_the_probe_runs_while_the_real_lock_is_held():
+    """Where the GIL is on, a thread could lose it at any Python function's start: none of the probe's may start
+    while its real lock is held, timed acquisitions (the first of a span) and counted ones alike. A profile
+    function sees every Python call; the one-by-one path of a lock another thread holds is the only exception."""
+    run = run_probe("""
+        import sys
+        lock = probe.Lock("watched")
+        real, mine, inside = lock._lock, probe.__file__, []
+        def profile(frame, event, arg):
+            if event == "call" and frame.f_code.co_filename == mine and real.locked():
+                inside.append(frame.f_code.co_name)
+        with probe.task("t"):
+            sys.setprofile(profile)
+            for _ in range(500):
+                with lock:
+                    pass
+            sys.setprofile(None)
+        print(inside)
+    """)
+    assert run.proc.stdout.strip() == "[]"
+    assert _acquisitions(run) == {_task_id(run, "t"): 500}
+    assert run.of(wire.LOCK_TAKEN) and run.of(wire.LOCK_SUM)  # both paths were taken
+
+
+def test_a_lock_without_a_gil_to_lose_counts_the_same():
+    run = run_probe("N = 3000\n" + textwrap.dedent(HOT_LOOP).replace('probe.Lock("shared")',
+                                                                        'probe._LockWithoutGIL("shared")'))
+    assert run.proc.stdout.split() == ["12000"]
+    assert _acquisitions(run) == {_task_id(run, f"w{i}"): 3000 for i in range(4)}
+
+
+def test_an_exception_inside_the_lock_releases_it_and_is_counted():
+    run = run_probe("""
+        lock = probe.Lock("l")
+        with probe.task("t"):
+            for i in range(100):
+                try:
+                    with lock:
+                        if i % 7 == 0:
+                            raise ValueError(i)
+                except ValueError:
+                    pass
+            print(lock.locked())
+    """)
+    assert run.proc.stdout.split() == ["False"]
+    assert _acquisitions(run) == {_task_id(run, "t"): 100}
+
+
+def test_while_concviz_reads_slowly_a_busy_lock_sends_one_count_per_task():
+    """Past the buffer's soft limit (0 here: always past it) nothing is timed or sent one by one, and a span's
+    count waits for the buffer to empty: the task's end sends its one count, whatever the number of acquisitions."""
+    run = run_probe("""
+        probe._SOFT_LIMIT = 0
+        lock = probe.Lock("flooded")
+        with probe.task("t"):
+            for _ in range(30_000):
+                with lock:
+                    pass
+    """)
+    (count,) = run.of(wire.LOCK_SUM)
+    assert count[7] == 30_000 and count[4] == _task_id(run, "t")
+    assert not run.of(wire.LOCK_TAKEN, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED)
+
+
+def test_the_buffer_stays_bounded_while_concviz_does_not_read():
+    """A pipe of one page nobody reads until the probe has had to wait for room: the recording thread waits at
+    the buffer's hard limit instead of the buffer growing; once concviz reads again everything arrives."""
+    run = run_probe("""
+        import fcntl, threading
+        from tui.stream import Decoder
+
+        class Watched(list):
+            most = 0
+
+            def append(self, rec):
+                list.append(self, rec)
+                Watched.most = max(Watched.most, len(self))
+
+        probe._buf = Watched()
+        probe._HARD_LIMIT = 1000
+        fd_r, fd_w = os.pipe()
+        probe.init(fd_w)
+        fcntl.fcntl(fd_w, fcntl.F_SETPIPE_SZ, 4096)
+        stalled, make_room = threading.Event(), probe._make_room
+
+        def waiting_for_room():
+            stalled.set()
+            make_room()
+
+        probe._make_room = waiting_for_room
+        states = []
+
+        def concviz():
+            stalled.wait()  # reads nothing until the probe had to wait
+            decoder = Decoder()
+            while True:
+                records = decoder.feed(os.read(fd_r, 65536))
+                states.extend(r for r in records if r[1] == wire.STATE)
+                if any(r[1] == wire.RUN_END for r in records):
+                    return
+
+        reader = threading.Thread(target=concviz)
+        reader.start()
+        with probe.task("t") as task:
+            for _ in range(5_000):
+                task.state("io")
+                task.state("cpu")
+        probe.run_end()
+        probe.flush()
+        reader.join()
+        print(Watched.most, probe._waits, len(states))
+    """, init=False)
+    most, waits, states = map(int, run.proc.stdout.split())
+    assert most <= 1000 and waits > 0
+    assert states == 1 + 10_000  # the task's first and every change: none lost
 
 
 def test_failed_non_blocking_acquire_is_a_give_up_not_an_acquisition():
@@ -328,7 +504,7 @@ def test_locks_made_before_init_are_announced_at_init():
     announced = {r[3] for r in run.of(wire.LOCK)}
     assert announced == set(names)
     early_id = next(i for i, n in names.items() if n == "made at import")
-    assert {r[3] for r in run.of(wire.LOCK_ACQUIRED)} == {early_id}
+    assert _acquisitions(run) == {_task_id(run, "t"): 1} and _acquisitions(run, early_id) == {_task_id(run, "t"): 1}
 
 
 # ------------------------------------------------------------------------------ counters, notes, errors, text
@@ -605,3 +781,37 @@ def test_builder_matches_probe_record_shapes():
     built = TraceBuilder(pid=run.pid).hello().task(1, "t", 0.0).count("c", 1, 0.1, ident=1).records
     real = [r for r in run.records if r[1] in (wire.HELLO, wire.TASK, wire.COUNT, wire.TEXT)]
     assert [(r[1], r[2], r[3], r[4], r[8]) for r in built[1:]] == [(r[1], r[2], r[3], r[4], r[8]) for r in real[1:]]
+
+
+def test_the_lock_tracing_cost_is_what_tracing_adds_inside_the_lock():
+    """None where the GIL is on (no Python of the probe's inside the lock); measured where it is off."""
+    run = run_probe("""
+        print(probe.lock_tracing_cost_us(rounds=200))
+        probe._gil_on = lambda: False  # as on a free-threaded build with the GIL off
+        print(probe.lock_tracing_cost_us(rounds=200) >= 0)
+    """)
+    assert run.proc.stdout.split() == ["0.0", "True"]
+
+
+def test_a_lock_times_at_most_its_share_per_span_however_many_threads_take_it():
+    """100 threads each taking the lock 20 times within one span (the clock held still here): 4 timed each would
+    be 400; the lock times at most _TIMED_PER_LOCK of them in a span, and counts every one."""
+    run = run_probe("""
+        import threading
+        still = probe._now()
+        probe._now = lambda: still
+        lock = probe.Lock("busy")
+        def work(i):
+            with probe.task(f"w{i}"):
+                for _ in range(20):
+                    with lock:
+                        pass
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(100)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(probe._TIMED_PER_LOCK)
+    """)
+    (budget,) = map(int, run.proc.stdout.split())
+    timed = len(run.of(wire.LOCK_TAKEN)) + len(run.of(wire.LOCK_ACQUIRED))
+    assert 0 < timed <= budget
+    assert sum(_acquisitions(run).values()) == 100 * 20

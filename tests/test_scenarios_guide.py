@@ -440,5 +440,7 @@ def test_a_run_without_traced_locks_is_not_calibrated_for_them(processes):
 
 @pytest.mark.e2e
 def test_a_run_with_a_traced_lock_is_calibrated_for_it():
+    """What tracing adds inside the critical section, to a tenth of a microsecond (near none where the GIL is on:
+    the probe runs no Python there)."""
     trace = run("threads-download", tasks=2, min_s=0.01, max_s=0.02)
-    assert trace.info["lock_tracing_us"] > 0
+    assert trace.info["lock_tracing_us"] >= 0 and round(trace.info["lock_tracing_us"], 1) == trace.info["lock_tracing_us"]

@@ -102,7 +102,8 @@ def test_a_frame_of_exactly_max_body_is_accepted():
 
 @pytest.mark.parametrize("typ", [0, max(wire.HELLO, wire.TASK, wire.STATE, wire.END, wire.LOCK, wire.LOCK_REQUEST,
                                         wire.LOCK_ACQUIRED, wire.LOCK_RELEASED, wire.COUNT, wire.TEXT, wire.BIND,
-                                        wire.RUN_END, wire.VARIANT) + 1, 255])
+                                        wire.RUN_END, wire.VARIANT, wire.LOCK_SUM, wire.LOCK_SUM_WAITS,
+                                        wire.LOCK_TAKEN) + 1, 255])
 def test_an_unknown_record_type_is_an_error(typ):
     with pytest.raises(StreamError, match="unknown record type"):
         Decoder().feed(frame(7, record(typ)))
@@ -110,7 +111,7 @@ def test_an_unknown_record_type_is_an_error(typ):
 
 @pytest.mark.parametrize("typ", [wire.HELLO, wire.TASK, wire.STATE, wire.END, wire.LOCK, wire.LOCK_REQUEST,
                                  wire.LOCK_ACQUIRED, wire.LOCK_RELEASED, wire.COUNT, wire.BIND, wire.RUN_END,
-                                 wire.VARIANT])
+                                 wire.VARIANT, wire.LOCK_SUM, wire.LOCK_SUM_WAITS, wire.LOCK_TAKEN])
 def test_every_known_record_type_decodes(typ):
     (rec,) = Decoder().feed(frame(7, record(typ, 1, 2, 3, 4, 5, 6)))
     assert rec == (7, typ, 1, 2, 3, 4, 5, 6, None)

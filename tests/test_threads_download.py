@@ -70,7 +70,8 @@ def test_each_task_sleeps_within_the_guides_range(trace):
 def test_each_task_runs_sleeps_then_updates_under_the_lock(trace):
     for lane in trace.ordered_lanes():
         assert [seg.state for seg in lane.segments] == ["cpu", "io", "cpu"], lane.name
-        assert [o[2] for o in lane.overlays] == ["lock_wait", "lock_hold"], lane.name
+        spans = [o[2] for o in lane.overlays]  # a wait only where another thread held the lock (printing under it)
+        assert spans in (["lock_hold"], ["lock_wait", "lock_hold"]), lane.name
         assert all(o[3] == "progress lock" for o in lane.overlays)
         assert len(lane.marks) == 1 and lane.segments[1].t1 <= lane.marks[0] <= lane.end
 
@@ -78,9 +79,20 @@ def test_each_task_runs_sleeps_then_updates_under_the_lock(trace):
 def test_ten_acquisitions_of_the_progress_lock(trace):
     (lock,) = trace.lock_stats()
     assert lock.name == "progress lock"
-    assert lock.acquisitions == 10
+    assert lock.acquisitions == 10 and lock.timed == -1  # each of them timed: so few are never just counted
     assert lock.holder is None and lock.waiting == ()
-    assert lock.hold_s > 0 and lock.wait_s >= 0 and lock.max_waiters >= 1
+    assert lock.hold_s > 0 and lock.wait_s >= 0 and lock.max_waiters >= 0
+
+
+def test_a_hot_lock_is_counted_exactly():
+    """Many updates per file: most acquisitions are counted in the child, none lost, their holds not timed."""
+    trace = run(tasks=4, min_s=0.0, max_s=0.01, updates=5_000)
+    (lock,) = trace.lock_stats()
+    assert lock.acquisitions == 4 * 5_000
+    assert 0 < lock.timed < lock.acquisitions and lock.hold_s > 0
+    assert trace.counter("progress") == 4 * 5_000
+    assert any("counted per thread and 50 ms" in note for note in trace.load_notes())
+    assert "lock_tracing_us" in trace.info
 
 
 def test_progress_counts_to_ten(trace):

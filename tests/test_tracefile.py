@@ -517,3 +517,39 @@ def test_the_command_line_refuses_an_output_that_is_not_a_regular_file(tmp_path,
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"concviz: cannot write {path}: {says}")
     assert _what_is(path) == before
+
+
+# ------------------------------------------------------------------------------------- counted lock acquisitions
+
+
+def counted_lock_batches() -> list[Batch]:
+    from tests.conftest import TraceBuilder
+
+    build = TraceBuilder()
+    build.hello().lock(1, "progress lock").task(1, "w", 0.0).state(1, "cpu", 0.0, 1.0, 1.0)
+    build.taken(1, 1, 0.01, 0.01, 0.02).counted(1, 1, 0.03, 0.08, 5000).counted_waits(1, 1, 0.002, 0.003, 4)
+    build.end(1, 0.1, 1.05, 1.0).run_end(0.1)
+    return [Batch(records=build.records)]
+
+
+def test_a_recording_with_counted_lock_acquisitions_is_format_3_and_replays_them():
+    data = crafted(counted_lock_batches())
+    assert tracefile.PREFIX.unpack_from(data)[1] == tracefile.COUNTED_VERSION
+    (stats,) = tracefile.loads(data).lock_stats()
+    assert (stats.acquisitions, stats.timed) == (5001, 1)
+    assert stats.wait_s == pytest.approx(0.003) and stats.hold_s == pytest.approx(0.01)
+
+
+def test_a_recording_without_them_stays_format_1():
+    data = crafted([Batch(records=[r for r in counted_lock_batches()[0].records if r[1] < wire.FIRST_SUM_TYPE])])
+    assert tracefile.PREFIX.unpack_from(data)[1] == tracefile.VERSION
+
+
+def test_a_format_1_file_holding_counted_records_is_damaged():
+    data = bytearray(crafted(counted_lock_batches()))
+    struct.pack_into("<H", data, 8, tracefile.VERSION)  # the prefix's version, the header's as well
+    header_at, head_len = tracefile.PREFIX.size, tracefile.PREFIX.unpack_from(data)[2]
+    head = bytes(data[header_at : header_at + head_len]).replace(b'"version":3', b'"version":1')
+    data[header_at : header_at + head_len] = head
+    with pytest.raises(TraceFileError, match="unknown record type 16"):
+        tracefile.loads(bytes(data))

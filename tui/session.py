@@ -5,6 +5,12 @@ at the machine every 100 ms in between. What it gathers goes to ``sink`` as a ``
 soon as they arrive (at most every ``DELIVER_S``, so that the screen can show them at once), samples with the
 next batch or every 100 ms. The UI applies batches to its model on its own thread, headless mode directly.
 
+Back-pressure: once a sink has applied a batch (``Batch.apply_to``), the pump hands nothing over and stops reading
+events while ``MAX_IN_FLIGHT`` batches it handed over are still waiting to be applied (the machine's samples wait in
+the next batch meanwhile; threads' scheduler counters are not read). Events then wait in the pipe, and once the
+pipe is full in the child's buffer, where the probe sends counts instead of detail (scenarios/probe.py): a flood
+slows the detail, not the app. (A sink that never applies a batch, e.g. one that only records, is never held up.)
+
 The child runs on concviz's own interpreter, or on another one (``python``: tui.pythons.Interpreter, ``--python``),
 which sees only concviz's ``scenarios`` package beside its own site-packages; ``meta()["python"]`` describes the
 interpreter the child runs on. ``run_each`` runs a scenario under several interpreters, one after another.
@@ -36,8 +42,13 @@ from tui.model import Sample, Trace
 from tui.pythons import Interpreter, child_command, child_env
 from tui.stream import Decoder, StreamError
 
+_WATCHED = frozenset((wire.STATE, wire.END, wire.BIND))  # the records _watch_threads looks at
 TICK_S = 0.1
 DELIVER_S = 0.01  # events and output go to the sink at most this often
+THREADS_PER_TICK = 64  # threads in a cpu stretch whose scheduler counters are read each tick, in turn
+MAX_IN_FLIGHT = 4  # batches of events handed over and not applied yet, past which the pump stops reading events
+PAUSED_POLL_S = 0.005  # while it has stopped, it looks this often whether the sink has caught up
+AFTER_EXIT_S = 2.0  # a pipe still open this long after the child's exit (and read meanwhile) is left unread
 DEFAULT_TIME_LIMIT_S = 120.0
 _live: "weakref.WeakSet[Session]" = weakref.WeakSet()
 
@@ -51,6 +62,7 @@ class Batch:
     thread_samples: list = field(default_factory=list)  # (pid, tid, t_ns, on_cpu_ns, run_queue_ns)
     output: list = field(default_factory=list)  # (t_ns, line)
     exit: dict | None = None
+    on_applied: Callable[[], None] | None = field(default=None, repr=False, compare=False)  # the session counts
 
     def apply_to(self, trace: Trace) -> None:
         trace.apply(self.records)
@@ -64,6 +76,8 @@ class Batch:
             trace.exit = self.exit
             if trace.ended is None:
                 trace.ended = trace.last
+        if self.on_applied is not None:
+            self.on_applied()
 
     def __bool__(self) -> bool:
         return bool(self.records or self.samples or self.output or self.exit is not None)
@@ -99,6 +113,10 @@ class Session:
         self._tid_of: dict[tuple[int, int], int] = {}  # (pid, task) -> the thread it runs on (BIND records)
         self._running: set[tuple[int, int]] = set()  # (pid, tid) of threads inside a cpu stretch right now
         self._sampler: _Sampler | None = None
+        self.handed = 0  # batches of events handed to the sink (the pump's thread counts)
+        self.applied = 0  # ... and applied (the applying thread counts: Batch.apply_to)
+        self.paused = 0  # times the pump stopped reading events to let the sink catch up
+        self._sampled_from = 0  # where the next tick's look at running threads starts (in turn)
 
     def meta(self) -> dict:
         return {
@@ -170,14 +188,16 @@ class Session:
         delivered = 0.0
         exited_at: float | None = None
         broken: str | None = None
+        events_open, reading = True, True
         try:
-            while sel.get_map():
+            while sel.get_map() or events_open:
                 now = time.monotonic()
+                behind = self.applied and self.handed - self.applied >= MAX_IN_FLIGHT
                 if now >= next_tick:
                     next_tick = now + TICK_S
-                    self._sample(batch)
-                if batch and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
-                    self.sink(batch)
+                    self._sample(batch, threads=not behind)
+                if batch and not behind and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
+                    self._hand_over(batch)
                     batch, delivered = Batch(), now
                 if self._cancel_reason is None and now - started > self.time_limit_s:
                     self.cancel("time limit")
@@ -187,13 +207,27 @@ class Session:
                 if exited_at is None and proc.poll() is not None:
                     exited_at = now
                     self.kill_tree()  # anything the scenario left behind (a stray worker, a server)
-                if exited_at is not None and now - exited_at > 2.0:
+                if events_open and reading == bool(behind):  # stop reading events while the sink is behind
+                    reading = not behind
+                    if reading:
+                        sel.register(self._events, selectors.EVENT_READ, "events")
+                    else:
+                        sel.unregister(self._events)
+                        self.paused += 1
+                if exited_at is not None and not reading:
+                    if self._cancel_reason is not None:
+                        break  # cancelled: what is left unread is not wanted
+                    exited_at = now  # the rest is read once the sink has caught up
+                if exited_at is not None and now - exited_at > AFTER_EXIT_S:
                     break  # a descendant outside the group holds a pipe open: stop reading it
                 due = delivered + self.deliver_s if batch.records or batch.output else next_tick
-                for key, _ in sel.select(timeout=max(0.0, min(next_tick, due) - time.monotonic())):
+                timeout = max(0.0, min(next_tick, due) - time.monotonic())
+                for key, _ in sel.select(timeout=timeout if reading else min(timeout, PAUSED_POLL_S)):
                     data = os.read(key.fd, 65536)
                     if not data:
                         sel.unregister(key.fileobj)
+                        if key.data == "events":
+                            events_open = False
                         continue
                     if key.data == "events":
                         try:
@@ -201,6 +235,7 @@ class Session:
                         except StreamError as exc:
                             broken = str(exc)
                             sel.unregister(key.fileobj)
+                            events_open = False
                             continue
                         batch.records.extend(records)
                         self._watch_threads(records)
@@ -220,7 +255,16 @@ class Session:
         if line_buf:
             batch.output.append((time.monotonic_ns(), line_buf.decode("utf-8", "replace")))
         batch.exit = self._exit_info(status, broken)
+        self._hand_over(batch)
+
+    def _hand_over(self, batch: Batch) -> None:
+        """To the sink; every batch is counted until it is applied (back-pressure: see the module doc)."""
+        self.handed += 1
+        batch.on_applied = self._applied_one
         self.sink(batch)
+
+    def _applied_one(self) -> None:
+        self.applied += 1
 
     def _exit_info(self, status: int, broken: str | None) -> dict:
         info: dict = {"status": status, "signal": None}
@@ -264,21 +308,21 @@ class Session:
 
     def _watch_threads(self, records: list) -> None:
         """Which threads are inside a cpu stretch now (only those are worth a look at their scheduler counters:
-        the model splits nothing else live), and processes to sample, as soon as the stream names them."""
+        the model splits nothing else live), and processes to sample, as soon as the stream names them. Only each
+        task's last change in these records counts; comprehensions, not a loop with branches: this sees every
+        record the child sends."""
+        state, end = wire.STATE, wire.END
         tid_of, latest = self._tid_of, {}
-        bind, state, end, pid = wire.BIND, wire.STATE, wire.END, None
-        for rec in records:
-            typ = rec[1]
-            if typ == state:
-                latest[rec[0], rec[4]] = rec[2]  # only a task's last change in these records counts
-            elif typ == end:
-                latest[rec[0], rec[4]] = -1
-            elif typ == bind:
-                tid_of[rec[0], rec[4]] = rec[6]
-            if rec[0] != pid:
-                pid = rec[0]
-                if self._sampler is not None:
-                    self._sampler.watch(pid)
+        for r in [r for r in records if r[1] in _WATCHED]:
+            if r[1] == state:
+                latest[r[0], r[4]] = r[2]
+            elif r[1] == end:
+                latest[r[0], r[4]] = -1
+            else:  # BIND
+                tid_of[r[0], r[4]] = r[6]
+        if self._sampler is not None:
+            for pid in {r[0] for r in records}:
+                self._sampler.watch(pid)
         cpu = wire.STATE_CODE["cpu"]
         for key, code in latest.items():
             tid = tid_of.get(key)
@@ -288,15 +332,24 @@ class Session:
                 else:
                     self._running.discard((key[0], tid))
 
-    def _sample(self, batch: Batch) -> None:
+    def _sample(self, batch: Batch, threads: bool = True) -> None:
+        """A look at the machine, and (``threads``) at the scheduler counters of threads in a cpu stretch: at most
+        ``THREADS_PER_TICK`` of them a tick, in turn (hundreds of threads would take the pump's thread, and the GIL,
+        from the UI every tick; a stretch's live split can wait a few ticks)."""
         if self._sampler is None:
             return
         t_ns = time.monotonic_ns()
         sample = self._sampler.sample(t_ns)
         if sample is not None:
             batch.samples.append(sample)
+        if not threads or not self._running:
+            return
+        running = sorted(self._running)
+        start = self._sampled_from % len(running)
+        turn = (running[start:] + running[:start])[:THREADS_PER_TICK]
+        self._sampled_from = start + len(turn)
         gone = []
-        for pid, tid in self._running:
+        for pid, tid in turn:
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
                     on_cpu, run_queue, _ = f.read().split()

@@ -30,6 +30,10 @@ places only; a single run is still written as version 1, so older concviz versio
               the runs after the last one recorded did not run (the comparison was cancelled)
     batch   = run index (u32, into "runs"), then as in version 1
 
+Format versions 3 and 4 are versions 1 and 2 whose records may include counted lock acquisitions (scenarios.wire
+LOCK_SUM, LOCK_SUM_WAITS, LOCK_TAKEN: a busy traced lock's). A recording is written as 3 or 4 only when it holds
+one, so that older concviz versions, which refuse those records, refuse the file as newer rather than damaged.
+
 Loading reads data only (JSON and struct; never pickle, eval or import) and refuses, with TraceFileError, a file
 that is missing, foreign, of a newer version, damaged, or over the limits: 64 MiB on disk, a 1 MiB header,
 32 MiB per chunk and 256 MiB in all once decompressed. A file that stops early (a copy or download cut short)
@@ -62,7 +66,9 @@ from tui.text import printable
 FORMAT = "concviz-trace"
 VERSION = 1  # a single run's format
 RUNS_VERSION = 2  # several runs, one per interpreter (format version 2)
-NEWEST = RUNS_VERSION  # the newest this reads
+COUNTED_VERSION = 3  # a single run with counted lock acquisitions (LOCK_SUM ...)
+COUNTED_RUNS_VERSION = 4  # several runs, with them
+NEWEST = COUNTED_RUNS_VERSION  # the newest this reads
 MAGIC = b"\x89concviz"
 SUFFIX = ".cvz"
 
@@ -106,11 +112,14 @@ class Recorder:
         self.runs = runs
         self.run = 0  # the run the next batches belong to (runs=True)
         self.batches = 0
+        self.counted = False  # a record of counted lock acquisitions was recorded: format version 3 or 4
         self._pending = bytearray()  # packed batches not yet compressed
         self._chunks: list[bytes] = []  # compressed chunks, each with its CHUNK head
         self._lock = threading.Lock()
 
     def add(self, batch: Batch) -> None:
+        if not self.counted and any(rec[1] >= wire.FIRST_SUM_TYPE for rec in batch.records):
+            self.counted = True
         with self._lock:
             for part in _split(batch):
                 if self.runs:
@@ -133,6 +142,8 @@ class Recorder:
         """The file so far, in pieces: prefix, header, chunks, end marker. ``meta``: the run's (several runs:
         tui.runs.Runs.file_meta(), with each run's meta under "runs")."""
         version = RUNS_VERSION if self.runs else VERSION
+        if self.counted:
+            version += COUNTED_VERSION - VERSION
         if self.runs and not isinstance(meta.get("runs"), list):
             raise ValueError("a recording of several runs needs their metas under 'runs'")
         header = {"format": FORMAT, "version": version, "concviz": __version__}
@@ -151,6 +162,15 @@ class Recorder:
         packed = zlib.compress(data, 6)
         self._chunks.append(CHUNK.pack(len(packed), len(data), zlib.crc32(packed)) + packed)
         self._pending.clear()
+
+
+def has_runs(version: int) -> bool:
+    """Whether a file of this format version holds several runs (batches tagged with their run)."""
+    return version in (RUNS_VERSION, COUNTED_RUNS_VERSION)
+
+
+def _last_record_type(version: int) -> int:
+    return wire.LOCK_TAKEN if version >= COUNTED_VERSION else wire.VARIANT
 
 
 def _split(batch: Batch) -> Iterator[Batch]:
@@ -300,7 +320,7 @@ def _too_big(name: str, size: int) -> str:
 def loads(data: bytes, name: str = "the trace") -> "Trace | Runs":
     """Like ``load``, from the file's bytes."""
     reader = _Reader(data, name)
-    if reader.version >= RUNS_VERSION:
+    if has_runs(reader.version):
         return _runs(reader)
     trace = Trace(reader.meta)
     for _, batch in reader.batches():
@@ -388,7 +408,7 @@ class _Reader:
         if header.get("version") != version:
             raise TraceFileError(f"{self.name} is damaged: its header and prefix disagree on the version")
         checks = {"scenario": str, "params": dict, "machine": dict}
-        if version < RUNS_VERSION:
+        if not has_runs(version):
             checks["python"] = dict  # several runs: each run's own (below)
         for key, kind in checks.items():
             if not isinstance(header.get(key), kind):
@@ -396,7 +416,7 @@ class _Reader:
         if not _SCENARIO_NAME.fullmatch(header["scenario"]):
             raise TraceFileError(f"{self.name} is damaged: {header['scenario'][:40]!r} is not a scenario name")
         self._cores(header["machine"], "its header")
-        if version >= RUNS_VERSION:
+        if has_runs(version):
             self._runs_header(header)
         return {k: v for k, v in header.items() if k not in ("format", "version")}
 
@@ -480,7 +500,7 @@ class _Unpacker:
         self.pos = 0
 
     def batches(self) -> Iterator[tuple[int, Batch]]:
-        runs = len(self.reader.meta.get("runs", ())) if self.reader.version >= RUNS_VERSION else 0
+        runs = len(self.reader.meta.get("runs", ())) if has_runs(self.reader.version) else 0
         while self.pos < len(self.raw):
             run = 0
             if runs:
@@ -549,7 +569,7 @@ class _Unpacker:
                 info = self._json(text.encode())
                 if a == wire.TEXT_INFO and isinstance(info, dict) and not isinstance(info.get("metrics", {}), dict):
                     raise self._damaged("its reported metrics are not a JSON object")
-        elif not wire.HELLO <= typ <= wire.VARIANT:
+        elif not wire.HELLO <= typ <= _last_record_type(self.reader.version):
             raise self._damaged(f"unknown record type {typ}")
         elif typ == wire.STATE and a >= len(wire.STATES) or typ == wire.TASK and a >= len(wire.TASK_KINDS):
             raise self._damaged(f"a record names an unknown state or task kind ({a})")

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from scenarios import wire
-from tui.model.lanes import Changes, Lane, Segment, Variant, split_cpu
+from tui.model.lanes import OWN_GIL, Changes, Lane, Segment, Variant, split_cpu
 from tui.model.locks import LockBook, LockTrace
 
 COUNTER_GAP_S = 0.001  # counter values closer than this replace each other (peaks are kept exactly)
@@ -130,9 +130,28 @@ class TraceData:
                     seg = segments[-1]
                     if seg.t1 is None:
                         seg.t1 = t
-                        if seg.start_cpu is not None and y >= 0 and seg.state == "cpu":
-                            seg.split = split_cpu(lane, seg, t, y, z, gil)
-                segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None))
+                        start = seg.start_cpu
+                        if start is not None and y >= 0 and seg.state == "cpu":
+                            if lane.waited != seg.waited_before or lane.kind in OWN_GIL or not gil or z < 0 or \
+                                    lane.overlays and lane.overlays[-1][1] is None:
+                                seg.split = split_cpu(lane, seg, t, y, z, gil)
+                            else:  # split_cpu where no lock waits can be inside, inlined: the common case
+                                wall = t - seg.t0
+                                if wall < 0.0:
+                                    wall = 0.0
+                                on = (y - start[0]) / 1e9
+                                if on < 0.0:
+                                    on = 0.0
+                                elif on > wall:
+                                    on = wall
+                                queue = (z - start[1]) / 1e9 if start[1] >= 0 else 0.0
+                                if queue < 0.0:
+                                    queue = 0.0
+                                elif queue > wall - on:
+                                    queue = wall - on
+                                seg.split_wall = wall
+                                seg.split = {"cpu": on, "core_wait": queue, "gil_wait": wall - on - queue}
+                segments.append(Segment(t, states[a], None, (y, z) if y >= 0 else None, None, 0.0, lane.waited))
                 lane.starts.append(t)
             elif typ == _COUNT:
                 count(pid, b, t, y)
@@ -153,7 +172,7 @@ class TraceData:
             return  # nothing before the run's start is meaningful
         self.events += 1
         t = (x - self.t0_ns) / 1e9
-        if t > self.last:
+        if t > self.last and typ != wire.LOCK_SUM_WAITS:
             self.last = t
         if typ == wire.TASK:  # (state changes, lock events and counters: in apply)
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
@@ -161,6 +180,7 @@ class TraceData:
                         variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
             self.lanes[lane.key] = lane
             self.changes.touch(lane)
+            self.lock_book.lanes_changed()
         elif typ == wire.BIND:
             lane = self.lanes.get((pid, ident))
             if lane is not None:
@@ -196,6 +216,16 @@ class TraceData:
         elif typ == wire.RUN_END:
             if pid == self.root_pid:
                 self.ended = t
+        elif typ == wire.LOCK_SUM:  # t: where the count starts; y: its latest clock reading (ns)
+            until = self.seconds(y)
+            self.lock_book.counted(pid, b, ident, t, until, z)
+            self.last = max(self.last, until)
+        elif typ == wire.LOCK_SUM_WAITS:  # ns: the longest wait, all waits; how many waited (x is no time)
+            self.lock_book.counted_waits(pid, b, ident, x / 1e9, y / 1e9, z)
+        elif typ == wire.LOCK_TAKEN:  # requested (t), acquired, released
+            released = self.seconds(z)
+            self.lock_book.taken(pid, b, ident, t, self.seconds(y), released)
+            self.last = max(self.last, released)
 
     def _name_of(self, names: dict, pid: int, ident: int, kind: str) -> str:
         """A name sent by this process, or by the root before this process was forked from it."""
@@ -225,9 +255,8 @@ class TraceData:
             return
         seg = lane.segments[-1]
         if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
-            self._gil = self.gil_enabled
-            seg.split = split_cpu(lane, seg, self.seconds(t_ns), on_cpu, run_queue, self._gil)
-            self.changes.touch(lane)
+            seg.split = split_cpu(lane, seg, self.seconds(t_ns), on_cpu, run_queue, self._gil)  # _gil: as of the
+            self.changes.touch(lane)  # latest apply (a batch's samples come after its records)
 
     def _count(self, pid: int, ident: int, t: float, value: int) -> None:
         series = self._series.get((pid, ident))
@@ -254,6 +283,15 @@ class TraceData:
             highs.append(max(highs[-1], value) if highs else value)
         if sample.t > self.last:
             self.last = sample.t
+
+    def probe_notes(self) -> list[str]:
+        """What the child's probe reported of its own load: how often the scenario waited for room in its buffer
+        while concviz read slower than events came (scenarios/probe.py, _make_room)."""
+        probe = self.info.get("probe")
+        if not isinstance(probe, dict) or not probe.get("waited_for_room"):
+            return []
+        return [f"the scenario waited {probe['waited_for_room']:,} times ({probe.get('waited_s', 0):.3f} s in all) "
+                "for concviz to read its events"]
 
     def add_output(self, t: float, line: str) -> None:
         if len(self.output) >= MAX_OUTPUT_LINES:

@@ -41,6 +41,7 @@ class Segment:
     start_cpu: tuple[int, int] | None = None  # (on-CPU ns, run-queue ns) read at the start, same thread
     split: dict | None = None  # for cpu stretches: seconds in cpu / gil_wait / core_wait / wait
     split_wall: float = 0.0  # the wall seconds the split was taken over (it leaves out traced-lock waits)
+    waited_before: float = 0.0  # its lane's finished lock waits when it began (Lane.waited; split_cpu)
 
 
 @dataclass(slots=True)
@@ -60,6 +61,10 @@ class Lane:
     marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
     nested: bool = False  # took a traced lock while holding another: its lock spans overlap
+    mark_scale: int = 1  # its marks are at least MARK_GAP_S times this apart (doubled when thinned)
+    waited: float = 0.0  # seconds of its finished traced-lock waits so far, counted ones included
+    span_version: int = 0  # bumped when its lock spans change other than by one added at the end
+    span_sums: tuple | None = None  # (from, span_version, up to, next span, seconds per state): _span_sums' cache
     prefix: tuple | None = None  # (t, state seconds up to t): what lane_states need not add up again
     touch: int = -1  # its latest place in Changes.touched (-1: none)
 
@@ -144,18 +149,15 @@ def split_cpu(lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int, g
         queue = 0.0
     if queue > wall - on:
         queue = wall - on
-    lock_wait = 0.0
-    nested = lane.nested
-    for o0, o1, state, _ in reversed(lane.overlays):  # newest first: spans are in order and never overlap,
-        end = t if o1 is None else o1  # so none before one that ended by seg.t0 reaches into this stretch
-        if end <= s0:
-            if nested:  # nested locks: an outer span may start earlier and still reach in
-                continue
-            break
-        if state == "lock_wait":  # its overlap with the stretch (overlap, inlined)
-            overlap = (end if end <= t else t) - (o0 if o0 >= s0 else s0)
-            if overlap > 0.0:
-                lock_wait += overlap
+    # Traced-lock waits inside the stretch: the lane's waits that ended since it began, and one going on now. A
+    # thread blocked on a lock changes no state, so no wait straddles a stretch's start or end: the difference of
+    # the lane's running total is exact, and costs the same however many spans the stretch holds.
+    lock_wait = lane.waited - seg.waited_before
+    overlays = lane.overlays
+    if overlays:
+        o0, o1, state, _ = overlays[-1]
+        if o1 is None and state == "lock_wait":
+            lock_wait += t - (o0 if o0 >= s0 else s0)
     rest = wall - on - queue - lock_wait
     if rest < 0.0:
         rest = 0.0
@@ -199,7 +201,59 @@ def lane_states(lane: Lane, now: float) -> dict[str, float]:
     elif final > lane.prefix[0]:
         lane.prefix = (final, _added(lane.prefix[1], state_times(lane, lane.prefix[0], final, final)))
     cut, before = lane.prefix
-    return with_folded(lane, _added(before, state_times(lane, cut, now, now)), now)
+    return with_folded(lane, _added(before, _open_times(lane, cut, now)), now)
+
+
+def _open_times(lane: Lane, cut: float, now: float) -> dict[str, float]:
+    """``state_times(lane, cut, now, now)`` after the lane's last closed stretch (there, one stretch still open, or
+    none), with its lock spans' seconds from ``_span_sums``: the same numbers, at a cost that does not grow with the
+    spans the open stretch holds (a busy lock's thread in one long cpu stretch)."""
+    end = alive_until(lane, now)
+    stretches = list(stretches_in(lane, cut, now, end))
+    if lane.nested or len(stretches) > 1 or stretches and stretches[0][1] != cut:
+        return state_times(lane, cut, now, now)
+    spans = _span_sums(lane, cut, now, end)
+    totals: dict[str, float] = {}
+    for seg, s0, s1 in stretches:
+        for state, share in shares(seg):
+            totals[state] = totals.get(state, 0.0) + (s1 - s0) * share
+        if not seg.split:
+            totals[seg.state] -= min(spans.get("lock_wait", 0), s1 - s0)
+    for state, seconds in spans.items():
+        totals[state] = totals.get(state, 0.0) + seconds
+    return totals
+
+
+def _span_sums(lane: Lane, t0: float, t1: float, end: float) -> dict[str, float]:
+    """Seconds per lock state of the lane's spans within t0..t1, seen up to ``end`` (as ``state_times`` adds them,
+    in the same order). Those of spans that ended by then are kept (``lane.span_sums``, for this ``t0``): the next
+    question from the same ``t0`` adds only the spans after them."""
+    overlays = lane.overlays
+    limit = min(t1, end)
+    cache = lane.span_sums
+    if cache is not None and cache[0] == t0 and cache[1] == lane.span_version and limit >= cache[2]:
+        i, sums = cache[3], dict(cache[4])
+    else:
+        i, sums = max(bisect.bisect_right(overlays, t0, key=span_start) - 1, 0), {}
+    n = len(overlays)
+    while i < n:  # spans ended by ``limit``: final, kept
+        o0, o1, state, _ = overlays[i]
+        if o0 >= t1 or o1 is None or o1 > limit:
+            break
+        start = o0 if o0 >= t0 else t0
+        if o1 > start:
+            sums[state] = sums.get(state, 0) + (o1 - start)
+        i += 1
+    lane.span_sums = (t0, lane.span_version, limit, i, dict(sums))
+    for j in range(i, n):  # the rest: still open, or ending later
+        o0, o1, state, _ = overlays[j]
+        if o0 >= t1:
+            break
+        o1 = min(ends_by(o1, end), t1)
+        start = o0 if o0 >= t0 else t0
+        if o1 > start:
+            sums[state] = sums.get(state, 0) + (o1 - start)
+    return sums
 
 
 def state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, float]:

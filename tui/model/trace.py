@@ -39,7 +39,7 @@ class Trace(TraceData):
 
     def load_notes(self) -> list[str]:
         """What the model aggregated rather than kept one by one (shown on screen, never hidden)."""
-        notes = self.lock_book.notes()
+        notes = self.lock_book.notes() + self.probe_notes()
         if self.output_dropped:
             notes.append(f"{self.output_dropped:,} older output lines were dropped")
         return notes
