@@ -135,7 +135,10 @@ def measurement_warnings(trace, now: float | None = None) -> list[str]:
     for s in trace.lock_stats(trace.duration if now is None else now):
         if s.acquisitions < HOT_LOCK_ACQUISITIONS:
             continue
-        mean_hold = s.hold_s / s.acquisitions
+        timed = s.acquisitions if s.timed < 0 else s.timed  # a busy lock's holds are timed for some only
+        if not timed:
+            continue
+        mean_hold = s.hold_s / timed
         if cost_us / 1e6 >= DISTORTION_SHARE * mean_hold:
             warnings.append(
                 f"Distorted by measurement: '{s.name}' was taken {s.acquisitions:,} times, held {fmt_s(mean_hold)} "

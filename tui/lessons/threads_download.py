@@ -14,7 +14,8 @@ def metrics(trace, now: float) -> dict:
         "io_sum_s": round(sum(io), 6),
         "io_max_s": round(max(io, default=0.0), 6),
         "overlap": round(sum(io) / now, 2) if now > 0 else 0.0,
-        "lock_hold_s": round(sum(s.hold_s for s in locks), 6),
+        "lock_hold_s": round(sum(s.hold_s for s in locks), 6),  # of the timed acquisitions (all, unless counted)
+        "lock_holds_timed": sum(s.acquisitions if s.timed < 0 else s.timed for s in locks),
     }
 
 
@@ -33,10 +34,14 @@ def explain(trace, now: float) -> list[str]:
             continue
         cost = ("and it costs little here" if s.wait_s < 0.05 * max(now, 1e-9) and not distorted
                 else f"and here the threads queued for it {fmt_s(s.wait_s)} in all, at most {s.max_waiters} at once")
-        lines.append(
-            f"'{s.name}' was taken {s.acquisitions:,} times and held {fmt_s(s.hold_s)} in all "
-            f"(longest wait {fmt_s(s.longest_wait_s)}): shared state needs the lock, {cost}."
-        )
+        if s.timed < 0:
+            taken = (f"'{s.name}' was taken {s.acquisitions:,} times and held {fmt_s(s.hold_s)} in all (longest wait "
+                     f"{fmt_s(s.longest_wait_s)})")
+        else:  # a busy lock: every acquisition counted, some timed
+            taken = (f"'{s.name}' was taken {s.acquisitions:,} times ({s.acquisitions - s.timed:,} of them counted, "
+                     f"their holds not timed); the {s.timed:,} timed held it {fmt_s(s.hold_s)}, and the longest wait "
+                     f"was {fmt_s(s.longest_wait_s)}")
+        lines.append(f"{taken}: shared state needs the lock, {cost}.")
     return lines
 
 
