@@ -51,8 +51,11 @@ class ConcvizApp(App):
     def __init__(self, scenario: str | None = None, params: dict | None = None, seed: int = 1,
                  time_limit_s: float | None = None, replay: Trace | None = None, speed: float = 1.0,
                  replay_path: str | None = None, *, playing: bool = True, start_at: float | None = None,
-                 pythons: list | tuple = (), theme: str = "dark") -> None:
+                 pythons: list | tuple = (), theme: str = "dark", tour=None) -> None:
         super().__init__()
+        self.tour = tour
+        """The guide as a tour (tui/tour.py: ``concviz tour``), or None."""
+        self.tour_runs: list[Trace] = []  # the recordings the tour replayed (its takeaways quote them too)
         for made in themes():  # concviz's palettes (tui/theme.py) as Textual themes
             self.register_theme(made)
         self.theme = f"{THEME_PREFIX}{theme}"
@@ -85,7 +88,9 @@ class ConcvizApp(App):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        if self.first is not None:
+        if self.tour is not None:
+            self.show_step()
+        elif self.first is not None:
             self.push_screen(self.first)
         self._fitting = True
         self.fit()
@@ -118,6 +123,43 @@ class ConcvizApp(App):
     def python(self):
         """The interpreter a single live run's child runs on (None: concviz's own)."""
         return self.pythons[0] if self.pythons else None
+
+    # ------------------------------------------------------------------------------------------------ the tour
+
+    def tour_move(self, direction: int) -> None:
+        """The next step of the tour (+1) or the one before (-1); at either end, says so."""
+        step = self.tour.next() if direction > 0 else self.tour.previous()
+        if step is None:
+            self.notify("the tour's last step: p goes back" if direction > 0 else "the tour's first step")
+            return
+        self.show_step()
+
+    def show_step(self) -> None:
+        """The tour's step on screen: its run (a recording with ``--from``, else live), or the guide to read."""
+        from tui import tracefile
+        from tui.screens.guide import GuideScreen
+
+        step = self.tour.step
+        if step.scenario is None:
+            screen = GuideScreen(step, self.runs + self.tour_runs)
+        else:
+            path = self.tour.recording(step)
+            trace = None
+            if path is not None:
+                try:
+                    trace = tracefile.load(path)
+                except tracefile.TraceFileError as exc:
+                    self.notify(f"{exc}: this step runs live", severity="warning")
+            if trace is not None:
+                self.tour_runs = [t for t in self.tour_runs if t.meta.get("scenario") != step.scenario] + [trace]
+                screen = run_screen(step.scenario, replay=trace, clock=ReplayClock(trace.duration), tour_step=step)
+            else:
+                screen = run_screen(step.scenario, pythons=self.pythons, tour_step=step)
+        top = self.screen_stack[-1] if len(self.screen_stack) > 1 else None
+        if top is not None and getattr(top, "in_tour", False):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def start_run(self, scenario: str, params: dict | None = None, seed: int = 1) -> None:
         self.push_screen(run_screen(scenario, params, seed, pythons=self.pythons))

@@ -1,4 +1,4 @@
-"""The command line: ``concviz [--theme dark|light] [list | run | record | replay | export | serve]``.
+"""The command line: ``concviz [--theme dark|light] [list | run | record | replay | export | tour | serve]``.
 
 Bad input (an unknown scenario or parameter, a value out of range, a damaged file, a path that cannot be
 written) prints one line to stderr and exits with status 2, never a traceback.
@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", metavar="FILE")
     replay.add_argument("--speed", type=float, default=1.0, help="playback speed, 0.1 to 10 (default 1)")
     replay.add_argument("--theme", choices=themes, default=argparse.SUPPRESS, help=theme_help)
+
+    tour = sub.add_parser("tour", help="the guide as a tour: each section in order, its scenarios run, the takeaways")
+    tour.add_argument("--from", dest="recordings", metavar="DIR", default=None,
+                      help="replay DIR/NAME.cvz for each scenario instead of running it (concviz record writes them)")
+    tour.add_argument("--theme", choices=themes, default=argparse.SUPPRESS, help=theme_help)
 
     export = sub.add_parser("export", help="convert a recorded trace to Chrome Trace Event JSON (Perfetto)")
     export.add_argument("file", metavar="FILE")
@@ -246,6 +251,13 @@ def cmd_app(args) -> int:
     if args.command == "run":
         scenario, params, limit, pythons = resolve_run(args)
         kwargs = dict(scenario=scenario.name, params=params, seed=args.seed, time_limit_s=limit, pythons=pythons)
+    elif args.command == "tour":
+        from tui.tour import Tour, TourError
+
+        try:
+            kwargs = dict(tour=Tour(args.recordings))
+        except TourError as exc:
+            raise UsageError(printable(str(exc))) from None
     elif args.command == "replay":
         from tui import tracefile
 

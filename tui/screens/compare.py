@@ -144,6 +144,7 @@ class CompareScreen(ScenarioScreen):
     # --------------------------------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
+        yield from self.guide_bar()
         yield StatusLine(id="status")
         yield NoticeBar(id="notices")
         yield CrashPanel(id="crash")

@@ -53,6 +53,13 @@ TOPICS = {
         "than 80 x 24 the lanes come first: cores take two lines, and the locks and the scenario's own panel are "
         "left out (the lesson quotes their figures).",
     ),
+    "tour": (
+        "The tour",
+        "The guide, section by section in its order: each step runs the section's scenario (or replays its "
+        "recording, with concviz tour --from DIR) under a bar with the guide's own words for it; the overview "
+        "and the final takeaways are read, and the takeaways quote the tour's own runs. n goes to the next step, p "
+        "to the step before, r runs a step again, P edits its parameters.",
+    ),
     "takeaways": (
         "The takeaways",
         "The guide's Final Takeaways, each followed by the figures that back it, quoted from the runs that ended "

@@ -47,6 +47,7 @@ class RunScreen(ScenarioScreen):
     # --------------------------------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
+        yield from self.guide_bar()
         yield StatusLine(id="status")
         yield NoticeBar(id="notices")
         yield CrashPanel(id="crash")

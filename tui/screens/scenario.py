@@ -77,6 +77,9 @@ class ScenarioScreen(Screen):
         Binding("minus", "slower", "speed", key_display="-/+", priority=True),
         Binding("plus,equals_sign", "faster", "faster", show=False, priority=True),
         Binding("p", "params", "params"),
+        Binding("n", "tour_next", "next step"),
+        Binding("p", "tour_previous", "step before"),
+        Binding("P", "edit_params", "params", show=False),
         Binding("t", "takeaways", "takeaways"),
         Binding("d", "dense", "dense"),
         Binding("right_square_bracket", "zoom_in", "zoom", key_display="[ ]"),
@@ -93,6 +96,8 @@ class ScenarioScreen(Screen):
                    "zoom_in": 150, "pan": 150, "follow": 150}
     """The footer leaves these keys out below these widths, so that the rest (help and quit always) fit on its
     line; they still work, and the help lists every key."""
+    TOUR_LEAVES_OUT = {"step", "to_start", "slower", "takeaways", "dense", "save_run", "cancel_run"}
+    """In the tour the footer names its own keys instead (these still work, and the help lists them)."""
     REPLAY_ONLY = {"play_pause", "step", "to_start", "to_end", "slower", "faster"}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -102,8 +107,10 @@ class ScenarioScreen(Screen):
 
     def __init__(self, scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
                  *, replay: Trace | Runs | None = None, clock=None, name: str | None = None,
-                 pythons: list | tuple = ()) -> None:
+                 pythons: list | tuple = (), tour_step=None) -> None:
         super().__init__(name=name)
+        self.tour_step = tour_step
+        """The tour's step this run is (tui/tour.py), or None: n and p move through the tour, P edits parameters."""
         self.control = RunControl(scenario, params, seed, time_limit_s, replay=replay, clock=clock, pythons=pythons)
         """The run this screen shows (tui/control.py): its trace, clock, sessions and recording."""
         self.control.spawn = lambda pump: self.run_worker(pump, thread=True, group="session", exit_on_error=False)
@@ -195,7 +202,10 @@ class ScenarioScreen(Screen):
         width = self.size.width
         for key, active in found.items():
             binding = active.binding
-            least = self.FOOTER_FROM.get(binding.action.split("(")[0])
+            name = binding.action.split("(")[0]
+            least = self.FOOTER_FROM.get(name)
+            if self.in_tour and name in self.TOUR_LEAVES_OUT:
+                least = 10**6
             if binding.show and least is not None and width < least:
                 found[key] = active._replace(binding=dataclasses.replace(binding, show=False))
         return found
@@ -262,7 +272,35 @@ class ScenarioScreen(Screen):
 
     # ---------------------------------------------------------------------------------------------- actions
 
+    @property
+    def in_tour(self) -> bool:
+        return self.tour_step is not None
+
+    def guide_bar(self):
+        """The tour's bar over the run (nothing outside the tour)."""
+        if self.tour_step is not None:
+            from tui.widgets.guide_bar import GuideBar
+
+            yield GuideBar(self.tour_step, id="guide-bar")
+
+    def action_tour_next(self) -> None:
+        self.app.tour_move(1)
+
+    def action_edit_params(self) -> None:
+        self.action_params()
+
+    def action_tour_previous(self) -> None:
+        self.app.tour_move(-1)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("tour_next", "tour_previous"):
+            return self.in_tour
+        if action == "params" and self.in_tour:
+            return False  # in the tour p is the step before; P edits the parameters
+        if action == "edit_params":
+            return self.in_tour
+        if action == "run_again" and self.in_tour and self.replaying:
+            return True  # a recorded step plays again from its start
         if action in self.LIVE_ONLY:
             return not self.replaying
         if action in self.REPLAY_ONLY:
@@ -270,6 +308,12 @@ class ScenarioScreen(Screen):
         return True
 
     def action_run_again(self) -> None:
+        if self.replaying:  # a recorded tour step: from its start again
+            self.clock.to_start()
+            if not self.clock.playing:
+                self.clock.toggle()
+            self.redraw()
+            return
         self.start_run()
 
     def action_cancel_run(self) -> None:
