@@ -1,10 +1,17 @@
 """The guide's plain code, without concviz: the baseline each scenario's probe overhead is measured against.
 
-Each function is the guide's code for one scenario, taking the scenario's parameters, with the same seeded
-randomness as the scenario module (``scenarios.seeding``, same keys), so both do the same work;
-they follow the scenario modules' parameters and seeded keys as written on 2026-11-25; when a module changes,
-update its plain version (the harness skips a row whose scenario takes a parameter the plain version does not
-know, and flags a run whose printed output differs).
+A scenario's plain version is the function named like it (``threads-download``: ``threads_download``), registered
+by ``@plain`` (``plain_version`` finds it), taking the scenario's parameters, with the same seeded randomness as the
+scenario module (``scenarios.seeding``, same keys), so that both do the same work. ``@plain`` also says whether it
+is the guide's own code: the code the guide prints (Exercise 1, Sections 2, 3 and 4), or the timing an exercise
+asks for of it (Exercise 3: Section 4's ``heavy`` serially, on threads, on processes). bench_probe holds those
+scenarios to its budget and states the others' figures, whose plain versions are concviz's own code: for what the
+guide only names (Exercise 2, the overview's mixed workloads) or for what a lesson adds to it (lost-updates'
+read-pause-write window). A scenario with no plain version (convoy, beyond the guide) is skipped, saying so.
+
+They follow the scenario modules' parameters and seeded keys as written on 2026-12-07; when a module changes,
+update its plain version (bench_probe skips a scenario whose parameters its plain version does not take, and notes
+when the printed output of plain and module differ; tests/test_bench_plan.py checks the parameters).
 """
 
 from __future__ import annotations
@@ -15,11 +22,44 @@ import time
 
 from scenarios import seeding
 
+_PLAIN = {}  # scenario name -> its plain version
+
+
+def plain(guides_code: bool):
+    """Register the function as the plain version of the scenario named like it (``threads_download``:
+    ``threads-download``); ``guides_code``: whether it is the guide's own code (see the module's docstring)."""
+
+    def register(run):
+        run.guides_code = guides_code
+        _PLAIN[run.__name__.replace("_", "-")] = run
+        return run
+
+    return register
+
+
+def plain_version(name: str):
+    """The plain version of the scenario ``name``, or None where there is none."""
+    return _PLAIN.get(name)
+
+
+def is_guides_code(run) -> bool:
+    return run.guides_code
+
+
+def pool_context(start: str):
+    """The ``mp_context`` of a process pool whose workers start by ``start`` (a scenario's ``start`` parameter):
+    None for this Python's default, as the guide's code has it."""
+    import multiprocessing
+
+    return None if start == "default" else multiprocessing.get_context(start)
+
+
 # ------------------------------------------------------------------ Exercise 1: threads-download (checked)
 
 progress = 0
 
 
+@plain(guides_code=True)
 def threads_download(tasks=10, min_s=0.1, max_s=0.5, updates=1):
     global progress
     progress = 0
@@ -43,9 +83,58 @@ def threads_download(tasks=10, min_s=0.1, max_s=0.5, updates=1):
         t.join()
 
 
+# ------------------------------------------------ Exercise 1's second claim: lost-updates (concviz's window)
+
+
+@plain(guides_code=False)
+def lost_updates(threads=10, updates=1000):
+    """The guide's ``progress += 1`` without its lock; the same update with a pause between its read and its
+    write (concviz's: where another thread slips in); and that window inside the guide's lock. Each model's
+    threads start at once (a barrier), as the scenario's do."""
+    global progress
+
+    lock = threading.Lock()
+
+    def unlocked(count):
+        global progress
+        for _ in range(count):
+            progress += 1
+
+    def windowed(count):
+        global progress
+        for _ in range(count):
+            value = progress
+            time.sleep(0)
+            progress = value + 1
+
+    def locked(count):
+        global progress
+        for _ in range(count):
+            with lock:
+                value = progress
+                time.sleep(0)
+                progress = value + 1
+
+    def worker(update, start):
+        start.wait()
+        update(updates)
+
+    for name, update in (("no lock", unlocked), ("no lock, a window", windowed), ("lock", locked)):
+        progress = 0
+        start = threading.Barrier(threads)
+        pool = [threading.Thread(target=worker, args=(update, start)) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        expected = threads * updates
+        print(f"{name}: progress {progress:,} of {expected:,} ({expected - progress:,} lost)")
+
+
 # ---------------------------------------------------------------------- Section 2: async-dashboard
 
 
+@plain(guides_code=True)
 def async_dashboard(min_s=0.5, max_s=1.5):
     import asyncio
 
@@ -66,6 +155,7 @@ def async_dashboard(min_s=0.5, max_s=1.5):
 # ------------------------------------------------------------------------------ Exercise 2: async-fetch
 
 
+@plain(guides_code=False)
 def async_fetch(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
     """Fetch every URL from the scenario's own server (scenarios.fetch_server), without any probe call."""
     import asyncio
@@ -124,6 +214,7 @@ def async_fetch(urls=200, model="asyncio", workers=20, min_ms=50, max_ms=300):
 MESSAGES = ("email", "sms", "push", "webhook", "chat", "pager", "fax", "letter")  # scenarios.futures.NAMES
 
 
+@plain(guides_code=True)
 def futures(messages=2, collect="submitted", workers=0, min_s=0.1, max_s=0.5):
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -147,10 +238,11 @@ def heavy(n):
     return sum(math.sqrt(i) for i in range(n))
 
 
-def cpu_processes(n=1_000_000, items=4, workers=0):
+@plain(guides_code=True)
+def cpu_processes(n=1_000_000, items=4, workers=0, start="default"):
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers or None) as pool:
+    with ProcessPoolExecutor(max_workers=workers or None, mp_context=pool_context(start)) as pool:
         results = pool.map(heavy, [n] * items)
         print(list(results))
 
@@ -164,16 +256,22 @@ def _pid(_):
     return os.getpid()
 
 
-def cpu_speedup(n=1_000_000, items=4, workers=0):
-    """Serial, then a thread pool, then a process pool; each pool started (every worker answered once) first,
-    as the scenario does to time start-up apart."""
+@plain(guides_code=True)
+def cpu_speedup(n=1_000_000, items=4, workers=0, start="default"):
+    """Serial, then a thread pool, then a process pool (and, where Python has it, 3.14+, a pool of
+    subinterpreters, as the scenario runs one); each pool started (every worker answered once) first, as the
+    scenario does to time start-up apart."""
     import os
     from concurrent import futures as cf
 
     workers = workers or os.cpu_count() or 1
     print("serial:", [heavy(n) for _ in range(items)])
-    for name, pool_class in (("threads", cf.ThreadPoolExecutor), ("processes", cf.ProcessPoolExecutor)):
-        with pool_class(workers) as pool:
+    pools = [("threads", cf.ThreadPoolExecutor, {}), ("processes", cf.ProcessPoolExecutor,
+                                                      {"mp_context": pool_context(start)})]
+    if hasattr(cf, "InterpreterPoolExecutor"):
+        pools.append(("interpreters", cf.InterpreterPoolExecutor, {}))
+    for name, pool_class, options in pools:
+        with pool_class(workers, **options) as pool:
             list(pool.map(_pid, range(workers)))
             print(f"{name}:", list(pool.map(heavy, [n] * items)))
 
@@ -181,7 +279,8 @@ def cpu_speedup(n=1_000_000, items=4, workers=0):
 # --------------------------------------------------------------------------- overview: mixed-loop
 
 
-def mixed_loop(model="loop", jobs=4, n=1_000_000, every_s=0.25):
+@plain(guides_code=False)
+def mixed_loop(model="loop", jobs=4, n=1_000_000, every_s=0.25, start="default"):
     import asyncio
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -204,7 +303,8 @@ def mixed_loop(model="loop", jobs=4, n=1_000_000, every_s=0.25):
         beat.cancel()
         return results
 
-    pool = ThreadPoolExecutor() if model == "threads" else ProcessPoolExecutor() if model == "processes" else None
+    pool = ThreadPoolExecutor() if model == "threads" else \
+        ProcessPoolExecutor(mp_context=pool_context(start)) if model == "processes" else None
     try:
         results = asyncio.run(service(pool))
     finally:
@@ -212,13 +312,3 @@ def mixed_loop(model="loop", jobs=4, n=1_000_000, every_s=0.25):
             pool.shutdown()
     print(results)
 
-
-PLAIN = {
-    "async-fetch": async_fetch,
-    "threads-download": threads_download,
-    "async-dashboard": async_dashboard,
-    "futures": futures,
-    "cpu-processes": cpu_processes,
-    "cpu-speedup": cpu_speedup,
-    "mixed-loop": mixed_loop,
-}

@@ -27,9 +27,11 @@ def main(argv: list[str]) -> int:
     params = scenario.resolve(params)
     seeding.seed(seed)
     if mode == "plain":
-        from benchmarks.guide import PLAIN
+        from benchmarks.guide import plain_version
 
-        run = PLAIN[name]
+        run = plain_version(name)
+        if run is None:
+            raise SystemExit(f"benchmarks/guide.py has no plain version of {name}")
     else:
         run = __import__(scenario.module, fromlist=["run"]).run
 

@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Iterable
 
-from tui.model.lanes import (FOLD_S, Lane, Segment, alive_until, buckets_in, ends_by, shares, span_start, spans_in,
-                             stretches_in)
+from tui.model.lanes import (FOLD_S, Lane, Segment, Span, alive_until, buckets_in, ends_by, shares, span_start,
+                             spans_in, stretches_in)
 
 OVERLAY_WEIGHT = 1.001  # a lock span covering as much of a cell as the base state wins it (as in the label)
 SPLIT_STATES = frozenset(("cpu", "gil_wait", "core_wait", "wait"))
 
 Piece = tuple[str, float, float | None, float]  # (state, from, to (None: still), weight): seconds x weight
+Closed = tuple[str, float, float, float]  # a piece that has ended
+Cells = tuple[list[str | None], list[bool]]  # each cell's state (None: the lane was not alive), and lock marks
+Times = list[dict[str, float] | None]  # each cell's seconds per state (None: the lane was not alive)
 
 
 # ------------------------------------------------------------------------------------ what a lane adds
@@ -41,12 +45,12 @@ def stretch_pieces(seg: Segment) -> list[Piece]:
     return [(state, seg.t0, seg.t1, share) for state, share in shares(seg)]
 
 
-def span_piece(span: list) -> Piece:
+def span_piece(span: Span) -> Piece:
     """A lock span ([t0, t1, state, lock]) as a piece: it weighs ``OVERLAY_WEIGHT``."""
     return (span[2], span[0], span[1], OVERLAY_WEIGHT)
 
 
-def bucket_pieces(bucket: int, waited: float, held: float) -> tuple[Piece, Piece]:
+def bucket_pieces(bucket: int, waited: float, held: float) -> tuple[Closed, Closed]:
     """A 50 ms bucket of folded lock spans as pieces: its waited and held seconds spread evenly over it."""
     t0, t1 = bucket * FOLD_S, (bucket + 1) * FOLD_S
     return ("lock_wait", t0, t1, waited / FOLD_S), ("lock_hold", t0, t1, held / FOLD_S)
@@ -55,24 +59,24 @@ def bucket_pieces(bucket: int, waited: float, held: float) -> tuple[Piece, Piece
 def stretch_state(seg: Segment) -> str:
     """The one state a stretch is shown as when drawn whole: its base state, or a cpu stretch's largest part."""
     if seg.split:
-        return max(seg.split, key=seg.split.get)
+        return max(seg.split, key=seg.split.__getitem__)
     return seg.state
 
 
 # ------------------------------------------------------------------------------------ a lane's cells
 
 
-def cells(lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple[list, list]:
+def cells(lane: Lane, t0: float, t1: float, n: int, now: float) -> Cells:
     """The dominant state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive),
     and for each cell whether a traced lock was acquired in it."""
     return cell_states(cell_times(lane, t0, t1, n, now)), lock_marks(lane.marks, t0, t1, n, now)
 
 
-def cell_times(lane: Lane, t0: float, t1: float, n: int, now: float) -> list[dict | None]:
+def cell_times(lane: Lane, t0: float, t1: float, n: int, now: float) -> Times:
     """Seconds per state in each of ``n`` equal cells from ``t0`` to ``t1`` (None: the lane was not alive);
     a lock span weighs a little more than the base state under it, so that it wins a cell it fills."""
     width = (t1 - t0) / n
-    times: list[dict | None] = [None] * n  # a cell's times by state, made only where the lane has some
+    times: Times = [None] * n  # a cell's times by state, made only where the lane has some
     end = alive_until(lane, now)
     for seg, s0, s1 in stretches_in(lane, t0, t1, end):
         spread(times, t0, width, s0, s1, shares(seg))
@@ -85,7 +89,8 @@ def cell_times(lane: Lane, t0: float, t1: float, n: int, now: float) -> list[dic
     return times
 
 
-def spread(times: list[dict | None], t0: float, width: float, s0: float, s1: float, parts, weight: float = 1.0) -> None:
+def spread(times: Times, t0: float, width: float, s0: float, s1: float, parts: Iterable[tuple[str, float]],
+           weight: float = 1.0) -> None:
     """Add the stretch s0..s1, divided by ``parts`` ((state, share), ...), to the cells it covers."""
     if s1 <= s0:
         return
@@ -104,7 +109,8 @@ def spread(times: list[dict | None], t0: float, width: float, s0: float, s1: flo
             cell[state] = cell.get(state, 0.0) + covered * share * weight
 
 
-def cell_states(times: list[dict | None], carry: dict | None = None, carries: list | None = None) -> list[str | None]:
+def cell_states(times: Times, carry: dict[str, float] | None = None,
+                carries: list[dict[str, float] | None] | None = None) -> list[str | None]:
     """The state to draw in each cell. A cell goes to its dominant state; where that is one of a cpu stretch's
     parts (running, waiting for the GIL or for a core), consecutive cells share those parts in proportion to
     their times (error diffusion), so a thread that ran a third of the time is drawn a third in ``cpu``, not
@@ -119,7 +125,7 @@ def cell_states(times: list[dict | None], carry: dict | None = None, carries: li
             out.append(None)
             carry.clear()
         else:
-            top = max(cell, key=cell.get)
+            top = max(cell, key=cell.__getitem__)
             parts = {k: v for k, v in cell.items() if k in SPLIT_STATES}
             total = sum(parts.values())
             if top not in SPLIT_STATES or len(parts) < 2 or total <= 0:
@@ -128,7 +134,7 @@ def cell_states(times: list[dict | None], carry: dict | None = None, carries: li
             else:
                 for k, v in parts.items():
                     carry[k] = carry.get(k, 0.0) + v / total
-                pick = max(carry, key=carry.get)
+                pick = max(carry, key=carry.__getitem__)
                 carry[pick] -= 1.0
                 out.append(pick)
         if carries is not None:
@@ -148,6 +154,11 @@ def lock_marks(marks: list[float], t0: float, t1: float, n: int, now: float) -> 
 
 # ------------------------------------------------------------------------------------ kept up to date
 
+# what a lane's cells depend on besides ``now`` (``_lane_key``): the window t0, t1, n; how many segments, lock spans
+# (and the last one's end) and marks had begun; folded buckets; nested; the lane's end
+CellsKey = tuple[float, float, int, int, int, float | None, int, int, bool, float | None]
+OpenStretch = tuple[int, str, Segment]  # (its first cell, its state, the segment): ``_open_stretch``
+
 
 class LaneCells:
     """One lane's cells (``cells``) for a window, kept up to date as ``now`` moves on.
@@ -161,6 +172,11 @@ class LaneCells:
 
     __slots__ = ("cells", "serial", "version", "lo", "hi", "_key", "_open", "_now", "_last")
     _serials = itertools.count()
+    cells: Cells
+    _key: CellsKey
+    _open: OpenStretch | None
+    _now: float
+    _last: int  # the last cell the open stretch reached (read only while there is one)
 
     def __init__(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> None:
         self.serial = next(self._serials)  # with ``version``: these very cells (an id() may be reused)
@@ -172,7 +188,7 @@ class LaneCells:
         self._key = _lane_key(lane, t0, t1, n, now)
         self._open = _open_stretch(lane, self._key)
         self._now = now
-        self._last = self._open and _stretch_last(self._open[2], self._open[0], lane, t0, t1, n, now)
+        self._last = _stretch_last(self._open[2], self._open[0], lane, t0, t1, n, now) if self._open else 0
 
     def update(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> bool:
         """Bring the cells to ``now``; False if they are for another window (make a new one)."""
@@ -235,7 +251,7 @@ def _stretch_last(seg: Segment, first: int, lane: Lane, t0: float, t1: float, n:
     return min(int((s1 - t0) / width), n - 1) if s1 > s0 else first
 
 
-def _lane_key(lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple:
+def _lane_key(lane: Lane, t0: float, t1: float, n: int, now: float) -> CellsKey:
     """What a lane's cells depend on besides ``now``: the window, and what of the lane had begun by ``now``."""
     end = alive_until(lane, now)
     limit = min(t1, end)
@@ -248,7 +264,7 @@ def _lane_key(lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple:
     return (t0, t1, n, segments, spans, last_span, marked, len(lane.folded), lane.nested, lane.end)
 
 
-def _open_stretch(lane: Lane, key: tuple) -> tuple | None:
+def _open_stretch(lane: Lane, key: CellsKey) -> OpenStretch | None:
     """(its first cell, its state, the segment) when the lane's last begun segment is a plain stretch of one state
     (no cpu split) that no lock span reaches past its first cell; else None (the lane's cells are computed again)."""
     t0, t1, n, segments, spans, last_span = key[:6]

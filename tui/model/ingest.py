@@ -11,7 +11,9 @@ from __future__ import annotations
 import bisect
 import gc
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from scenarios import wire
 from tui.model.lanes import OWN_GIL, Changes, Lane, Segment, Variant, split_cpu
@@ -19,6 +21,10 @@ from tui.model.locks import LockBook, LockTrace
 
 COUNTER_GAP_S = 0.001  # counter values closer than this replace each other (peaks are kept exactly)
 MAX_OUTPUT_LINES = 2_000
+
+# A decoded record (tui.stream): pid, type, a, b, id, x, y, z (scenarios/wire.py says what each type puts in them),
+# and a TEXT record's text (None for the others)
+Record = tuple[int, int, int, int, int, int, int, int, str | None]
 
 _STATE, _COUNT = wire.STATE, wire.COUNT
 _HOT = frozenset((wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED))
@@ -40,8 +46,8 @@ class Sample:
 class TraceData:
     """Everything measured in one run, as it arrives."""
 
-    def __init__(self, meta: dict | None = None) -> None:
-        self.meta: dict = dict(meta or {})
+    def __init__(self, meta: dict[str, Any] | None = None) -> None:
+        self.meta: dict[str, Any] = dict(meta or {})
         self.t0_ns: int | None = None
         self.lanes: dict[tuple[int, int], Lane] = {}
         self.changes = Changes()  # lanes in the order records changed them (read with ``Trace.touched_since``)
@@ -53,24 +59,25 @@ class TraceData:
         self.output_dropped = 0
         self.samples: list[Sample] = []
         self.sample_times: list[float] = []
-        self._peaks: dict[str, list] = {"proc_cores": [], "threads": [], "rss": [], "processes": []}
+        self._peaks: dict[str, list[float]] = {"proc_cores": [], "threads": [], "rss": [], "processes": []}
         self.output: list[tuple[float, str]] = []
-        self.info: dict = {}
-        self.error: dict | None = None
-        self.exit: dict | None = None  # {"status": int, "signal": name|None, "reason": str}
+        self.info: dict[str, Any] = {}
+        self.error: dict[str, Any] | None = None
+        self.exit: dict[str, Any] | None = None  # {"status": int, "signal": name|None, "reason": str}
         self.ended: float | None = None  # the scenario's own end (RUN_END), seconds
         self.last: float = 0.0  # the latest time seen in any event or sample
         self.events = 0
         self.root_pid: int | None = None
         self._names: dict[tuple[int, int, int], str] = {}
         self._counter_names: dict[tuple[int, int], str] = {}
-        self._series: dict[tuple[int, int], tuple[str, list]] = {}  # (pid, counter id) -> (name, its values)
+        # (pid, counter id) -> (name, its values)
+        self._series: dict[tuple[int, int], tuple[str, list[tuple[float, int]]]] = {}
         self._variant_ids: dict[tuple[int, int], str] = {}
         self._gil = True  # gil_enabled, as of the latest batch (what split_cpu calls the rest of a cpu stretch)
         self._lane_by_tid: dict[tuple[int, int], Lane] = {}
 
     @property
-    def python(self) -> dict:
+    def python(self) -> dict[str, Any]:
         """The interpreter the scenario ran on: what the session knew before the start, updated by what the child
         reported of itself (whether the GIL is on after the scenario's imports, its executable)."""
         known = self.meta.get("python")
@@ -82,12 +89,13 @@ class TraceData:
 
     @property
     def gil_enabled(self) -> bool:
-        return self.python.get("gil", "enabled") == "enabled"
+        gil: object = self.python.get("gil", "enabled")
+        return gil == "enabled"
 
     def seconds(self, t_ns: int) -> float:
         return (t_ns - self.t0_ns) / 1e9 if self.t0_ns is not None else 0.0
 
-    def apply(self, records) -> None:
+    def apply(self, records: Iterable[Record]) -> None:
         """Take decoded records (tui.stream): ``(pid, type, a, b, id, x, y, z, text)``.
 
         Per event this is about a microsecond: it runs on the UI's thread. Python's cycle collector is paused
@@ -103,7 +111,7 @@ class TraceData:
             if collecting:
                 gc.enable()
 
-    def _apply_records(self, records) -> None:
+    def _apply_records(self, records: Iterable[Record]) -> None:
         """The frequent kinds (state changes, lock events, counters) are handled here with local names; the rest
         go through ``_apply``."""
         lanes, states, changes, lock_event, count = self.lanes, wire.STATES, self.changes, self.lock_book.event, \
@@ -134,7 +142,7 @@ class TraceData:
                         if start is not None and y >= 0 and seg.state == "cpu":
                             if lane.waited != seg.waited_before or lane.kind in OWN_GIL or not gil or z < 0 or \
                                     lane.overlays and lane.overlays[-1][1] is None:
-                                seg.split = split_cpu(lane, seg, t, y, z, gil)
+                                seg.split = split_cpu(lane, seg, start, t, y, z, gil)
                             else:  # split_cpu where no lock waits can be inside, inlined: the common case
                                 wall = t - seg.t0
                                 if wall < 0.0:
@@ -161,14 +169,17 @@ class TraceData:
         if last > self.last:
             self.last = last
 
-    def _apply(self, pid, typ, a, b, ident, x, y, z, text) -> None:
+    def _apply(self, pid: int, typ: int, a: int, b: int, ident: int, x: int, y: int, z: int, text: str | None) -> None:
+        lane: Lane | None
+        name: str | None
         if typ == wire.HELLO:
             if self.t0_ns is None:
                 self.t0_ns = x
                 self.root_pid = self.lock_book.root_pid = pid
                 self.meta.setdefault("machine", {}).setdefault("cores", z)
             return
-        if self.t0_ns is None:
+        root = self.root_pid  # (set with t0_ns, by the HELLO)
+        if self.t0_ns is None or root is None:
             return  # nothing before the run's start is meaningful
         self.events += 1
         t = (x - self.t0_ns) / 1e9
@@ -177,7 +188,7 @@ class TraceData:
         if typ == wire.TASK:  # (state changes, lock events and counters: in apply)
             name = self._names.pop((pid, wire.TEXT_TASK, ident), f"task {ident}")
             lane = Lane((pid, ident), name, wire.TASK_KINDS[a], pid, t, parent=z,
-                        variant=self._variant_ids.get((self.root_pid, b), "") if b else "")
+                        variant=self._variant_ids.get((root, b), "") if b else "")
             self.lanes[lane.key] = lane
             self.changes.touch(lane)
             self.lock_book.lanes_changed()
@@ -195,7 +206,7 @@ class TraceData:
         elif typ == wire.LOCK:
             name = self._names.pop((pid, wire.TEXT_LOCK, b), f"lock {b}")
             self.locks[(pid, b)] = LockTrace(name)
-        elif typ == wire.TEXT:
+        elif typ == wire.TEXT and text is not None:
             if a == wire.TEXT_INFO:
                 self._merge_info(text)
             elif a == wire.TEXT_ERROR:
@@ -227,9 +238,10 @@ class TraceData:
             self.lock_book.taken(pid, b, ident, t, self.seconds(y), released)
             self.last = max(self.last, released)
 
-    def _name_of(self, names: dict, pid: int, ident: int, kind: str) -> str:
+    def _name_of(self, names: dict[tuple[int, int], str], pid: int, ident: int, kind: str) -> str:
         """A name sent by this process, or by the root before this process was forked from it."""
-        return names.get((pid, ident)) or names.get((self.root_pid, ident)) or f"{kind} {ident}"
+        root = self.root_pid if self.root_pid is not None else pid
+        return names.get((pid, ident)) or names.get((root, ident)) or f"{kind} {ident}"
 
     def _merge_info(self, text: str) -> None:
         for key, value in _json_object(text).items():
@@ -246,7 +258,7 @@ class TraceData:
             return
         seg.t1 = t
         if seg.state == "cpu" and seg.start_cpu is not None and on_cpu >= 0:
-            seg.split = split_cpu(lane, seg, t, on_cpu, run_queue, self._gil)
+            seg.split = split_cpu(lane, seg, seg.start_cpu, t, on_cpu, run_queue, self._gil)
 
     def thread_sample(self, pid: int, tid: int, t_ns: int, on_cpu: int, run_queue: int) -> None:
         """A parent-side reading of a thread's scheduler counters: splits a cpu stretch while it is still open."""
@@ -255,8 +267,8 @@ class TraceData:
             return
         seg = lane.segments[-1]
         if seg.t1 is None and seg.state == "cpu" and seg.start_cpu is not None:
-            seg.split = split_cpu(lane, seg, self.seconds(t_ns), on_cpu, run_queue, self._gil)  # _gil: as of the
-            self.changes.touch(lane)  # latest apply (a batch's samples come after its records)
+            seg.split = split_cpu(lane, seg, seg.start_cpu, self.seconds(t_ns), on_cpu, run_queue, self._gil)  # _gil:
+            self.changes.touch(lane)  # as of the latest apply (a batch's samples come after its records)
 
     def _count(self, pid: int, ident: int, t: float, value: int) -> None:
         series = self._series.get((pid, ident))
@@ -300,7 +312,7 @@ class TraceData:
         self.output.append((t, line))
 
 
-def _json_object(text: str) -> dict:
+def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import bisect
 import operator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 BASE_STATES = ("queued", "startup", "cpu", "gil_wait", "core_wait", "io", "wait", "lock_wait", "lock_hold")
 STATE_HELP = {
@@ -30,6 +32,11 @@ LANE_OVERLAYS = 4_000  # lock spans kept exactly per lane; older ones fold into 
 FOLD_S = 0.05  # the bucket width of folded lock spans
 OWN_GIL = frozenset(("process", "interpreter"))  # lanes that never wait for another lane's GIL
 
+# A lock span: [t0, t1 | None, "lock_wait" | "lock_hold", lock name]. A list, as its end is set in place when the
+# lock is released; a list's items have one type, so they are Any here (unpacked as t0, t1, state, name).
+Span = list[Any]
+LaneKey = tuple[int, int]  # (pid, task id): a lane's key
+
 
 @dataclass(slots=True)
 class Segment:
@@ -39,14 +46,14 @@ class Segment:
     state: str
     t1: float | None = None
     start_cpu: tuple[int, int] | None = None  # (on-CPU ns, run-queue ns) read at the start, same thread
-    split: dict | None = None  # for cpu stretches: seconds in cpu / gil_wait / core_wait / wait
+    split: dict[str, float] | None = None  # for cpu stretches: seconds in cpu / gil_wait / core_wait / wait
     split_wall: float = 0.0  # the wall seconds the split was taken over (it leaves out traced-lock waits)
     waited_before: float = 0.0  # its lane's finished lock waits when it began (Lane.waited; split_cpu)
 
 
 @dataclass(slots=True)
 class Lane:
-    key: tuple[int, int]  # (pid, task id)
+    key: LaneKey
     name: str
     kind: str
     pid: int
@@ -57,15 +64,17 @@ class Lane:
     variant: str = ""  # the comparison variant it ran in ("" outside comparisons)
     segments: list[Segment] = field(default_factory=list)
     starts: list[float] = field(default_factory=list)  # segment start times, for bisect
-    overlays: list[list] = field(default_factory=list)  # [t0, t1|None, "lock_wait"|"lock_hold", lock name]
+    overlays: list[Span] = field(default_factory=list)  # lock spans, in order of start
     marks: list[float] = field(default_factory=list)  # times a traced lock was acquired (at most one per 2 ms)
     folded: dict[int, list[float]] = field(default_factory=dict)  # older lock detail: bucket -> [wait s, hold s]
     nested: bool = False  # took a traced lock while holding another: its lock spans overlap
     mark_scale: int = 1  # its marks are at least MARK_GAP_S times this apart (doubled when thinned)
     waited: float = 0.0  # seconds of its finished traced-lock waits so far, counted ones included
     span_version: int = 0  # bumped when its lock spans change other than by one added at the end
-    span_sums: tuple | None = None  # (from, span_version, up to, next span, seconds per state): _span_sums' cache
-    prefix: tuple | None = None  # (t, state seconds up to t): what lane_states need not add up again
+    # _span_sums' cache: (from, span_version, up to, next span, seconds per state)
+    span_sums: tuple[float, int, float, int, dict[str, float]] | None = None
+    # (t, state seconds up to t): what lane_states need not add up again
+    prefix: tuple[float, dict[str, float]] | None = None
     touch: int = -1  # its latest place in Changes.touched (-1: none)
 
     def state_at(self, now: float) -> str:
@@ -74,6 +83,7 @@ class Lane:
             return ""
         if self.end is not None and now >= self.end:
             return "done"
+        state: str
         for t0, t1, state, _ in reversed(self.overlays):
             if t0 <= now and (t1 is None or now < t1):
                 return state
@@ -83,8 +93,9 @@ class Lane:
         if i < 0:
             return ""
         seg = self.segments[i]
-        if seg.state == "cpu" and seg.split:
-            return max(("cpu", "gil_wait", "core_wait"), key=lambda s: seg.split.get(s, 0.0))
+        split = seg.split
+        if seg.state == "cpu" and split:
+            return max(("cpu", "gil_wait", "core_wait"), key=lambda s: split.get(s, 0.0))
         return seg.state
 
 
@@ -130,15 +141,16 @@ class Changes:
         return self.touched[index:n], n, epoch
 
 
-def split_cpu(lane: Lane, seg: Segment, t: float, on_cpu: int, run_queue: int, gil: bool) -> dict:
-    """Divide a cpu stretch into running, waiting for a core, waiting for the GIL (see the module doc); ``gil``:
-    whether the run's Python had its GIL on. (Comparisons instead of min and max: the same numbers, for less per
-    state change.)"""
+def split_cpu(lane: Lane, seg: Segment, start: tuple[int, int], t: float, on_cpu: int, run_queue: int,
+              gil: bool) -> dict[str, float]:
+    """Divide a cpu stretch into running, waiting for a core, waiting for the GIL (see the module doc); ``start``:
+    the counters read at its start (``seg.start_cpu``), ``gil``: whether the run's Python had its GIL on.
+    (Comparisons instead of min and max: the same numbers, for less per state change.)"""
     s0 = seg.t0
     wall = t - s0
     if wall < 0.0:
         wall = 0.0
-    start_on, start_queue = seg.start_cpu
+    start_on, start_queue = start
     on = (on_cpu - start_on) / 1e9
     if on < 0.0:
         on = 0.0
@@ -277,7 +289,7 @@ def state_times(lane: Lane, t0: float, t1: float, now: float) -> dict[str, float
     return totals
 
 
-def with_folded(lane: Lane, totals: dict, now: float) -> dict:
+def with_folded(lane: Lane, totals: dict[str, float], now: float) -> dict[str, float]:
     """Add the lock spans folded into 50 ms buckets (hot locks), each bucket counted once, up to ``now``."""
     if lane.folded:
         for b in buckets_in(lane.folded, lane.start, alive_until(lane, now)):
@@ -287,7 +299,7 @@ def with_folded(lane: Lane, totals: dict, now: float) -> dict:
     return totals
 
 
-def stretches_in(lane: Lane, t0: float, t1: float, end: float):
+def stretches_in(lane: Lane, t0: float, t1: float, end: float) -> Iterator[tuple[Segment, float, float]]:
     """The lane's base stretches reaching into t0..t1, seen up to ``end``: (segment, from, to), the part of each
     that lies in the window."""
     for seg in lane.segments[max(bisect.bisect_right(lane.starts, t0) - 1, 0):]:
@@ -302,7 +314,7 @@ def stretches_in(lane: Lane, t0: float, t1: float, end: float):
 span_start = operator.itemgetter(0)  # a lock span's start: what its lane's spans are ordered by
 
 
-def spans_in(lane: Lane, t0: float, t1: float):
+def spans_in(lane: Lane, t0: float, t1: float) -> Iterator[Span]:
     """The lane's lock spans reaching into t0..t1 (spans are kept in order and never overlap: bisect to the first)."""
     overlays = lane.overlays
     first = 0 if lane.nested else max(bisect.bisect_right(overlays, t0, key=span_start) - 1, 0)
@@ -314,7 +326,7 @@ def spans_in(lane: Lane, t0: float, t1: float):
             yield o
 
 
-def buckets_in(folded: dict, t0: float, t1: float):
+def buckets_in(folded: dict[int, list[float]], t0: float, t1: float) -> Iterable[int]:
     """The 50 ms buckets of folded lock spans from t0 to t1, in order."""
     if not folded:
         return ()
@@ -336,7 +348,7 @@ def _final_until(lane: Lane) -> float:
     return lane.start
 
 
-def _added(a: dict, b: dict) -> dict:
+def _added(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
     out = dict(a)
     for k, v in b.items():
         out[k] = out.get(k, 0.0) + v

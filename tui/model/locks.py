@@ -21,7 +21,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from scenarios import wire
-from tui.model.lanes import FOLD_S, LANE_OVERLAYS, Changes, Lane, span_start
+from tui.model.lanes import FOLD_S, LANE_OVERLAYS, Changes, Lane, LaneKey, Span, span_start
 
 MAX_HOLDS = 20_000  # acquisitions kept one by one per lock; the rest only in the totals
 CHECKPOINTS_EXACT = 2_000  # lock checkpoints taken at every event before thinning to one per 50 ms
@@ -35,14 +35,19 @@ MIN_LANE_SPANS = 200
 
 _LOCK_REQUEST, _LOCK_ACQUIRED = wire.LOCK_REQUEST, wire.LOCK_ACQUIRED
 
+# A lock's running totals at a moment (``LockTrace.totals``): acquisitions, seconds waited, the longest wait,
+# seconds held, most waiters at once, the acquisitions not yet released (lane, requested, acquired or None), and
+# how many acquisitions were counted
+Totals = tuple[int, float, float, float, int, tuple[tuple[LaneKey, float, float | None], ...], int]
+
 
 @dataclass(slots=True)
 class Hold:
-    lane: tuple[int, int]
+    lane: LaneKey
     requested: float
     acquired: float | None = None
     released: float | None = None
-    span: list | None = None  # its lock_wait or lock_hold span on the lane
+    span: Span | None = None  # its lock_wait or lock_hold span on the lane
 
 
 @dataclass(slots=True)
@@ -52,14 +57,14 @@ class LockTrace:
     name: str
     holds: list[Hold] = field(default_factory=list)  # the first MAX_HOLDS acquisitions, exact (export, hand-offs)
     dropped: int = 0  # acquisitions past MAX_HOLDS, counted in the totals only
-    open: dict = field(default_factory=dict)  # lane -> its Hold not yet released
+    open: dict[LaneKey, Hold] = field(default_factory=dict)  # lane -> its Hold not yet released
     acquisitions: int = 0
     wait_s: float = 0.0  # finished waits
     longest_wait_s: float = 0.0
     hold_s: float = 0.0  # finished holds
     waiters: int = 0
     max_waiters: int = 0
-    checkpoints: list[tuple] = field(default_factory=list)
+    checkpoints: list[Totals] = field(default_factory=list)
     checkpoint_times: list[float] = field(default_factory=list)
     checkpoint_every: float = CHECKPOINT_EVERY_S  # past the exact ones (doubled each time they are thinned)
     last_t: float = float("-inf")  # the time of its latest event
@@ -82,7 +87,7 @@ class LockTrace:
             self.checkpoint_times[CHECKPOINTS_EXACT:] = [self.checkpoint_times[i] for i in keep]
             self.checkpoint_every *= 2
 
-    def totals(self) -> tuple:
+    def totals(self) -> Totals:
         open_holds = tuple([(h.lane, h.requested, h.acquired) for h in self.open.values()])
         return (self.acquisitions, self.wait_s, self.longest_wait_s, self.hold_s, self.max_waiters, open_holds,
                 self.counted)
@@ -112,7 +117,7 @@ class LockBook:
         self.locks: dict[tuple[int, int], LockTrace] = {}
         self.lanes = lanes  # the run's lanes, by key (the trace's own dict)
         self.changes = changes
-        self.root_pid: int | None = None  # the run's first process: its locks are shared by the processes it forks
+        self.root_pid = -1  # the run's first process (-1 until the HELLO): its locks are shared by those it forks
         self.folded_spans = 0  # lock spans folded into 50 ms buckets (load: see notes)
         self.thinned_marks = 0  # lanes whose lock marks were thinned (MAX_MARKS)
         self.counted_span_s = 0.0  # the longest span a count covered (the child summed longer under pressure)
@@ -139,6 +144,8 @@ class LockBook:
     def event(self, pid: int, typ: int, lock_id: int, task: int, t: float, gave_up: int) -> None:
         """A lock's request, acquisition or release by the lane ``(pid, task)`` at ``t`` (about a microsecond:
         it runs on the UI's thread, for every one)."""
+        hold: Hold | None
+        span: Span | None
         locks = self.locks
         lock = locks.get((pid, lock_id)) or locks.get((self.root_pid, lock_id))
         if lock is None:  # a lock never announced (its events outlived the run's start)
@@ -182,8 +189,8 @@ class LockBook:
             span = hold.span
             if span is not None:
                 span[1] = t
-                if span[2] == "lock_wait":  # a wait ends: the lane's total (split_cpu)
-                    lane.waited += t - span[0]  # type: ignore[union-attr]  # a span is on its lane
+                if span[2] == "lock_wait" and lane is not None:  # a wait ends: its lane's total (split_cpu)
+                    lane.waited += t - span[0]
             if typ == _LOCK_ACQUIRED:
                 hold.acquired = t
                 lock.waiters -= 1
@@ -297,7 +304,7 @@ class LockBook:
             lane.waited += wait
         lock.checkpoint(max(t_to, lock.last_t))
 
-    def _span(self, lane: Lane, span: list) -> list:
+    def _span(self, lane: Lane, span: Span) -> Span:
         """Add a lock span to the lane, in order of start (one sent after the fact may start before the last)."""
         overlays = lane.overlays
         if overlays and span[0] < overlays[-1][0]:
@@ -386,7 +393,7 @@ class LockBook:
                                  acquisitions - counted if counted else -1))
         return out
 
-    def _lane_name(self, key) -> str:
+    def _lane_name(self, key: LaneKey) -> str:
         lane = self.lanes.get(key)
         return lane.name if lane else f"task {key[1]}"
 

@@ -7,8 +7,10 @@ mid-run and a frozen snapshot clock see exactly what a live run saw at that mome
 from __future__ import annotations
 
 import bisect
+from typing import Any
 
 from tui.model import cells, lanes
+from tui.model.cells import Cells, Times
 from tui.model.ingest import Sample, TraceData
 from tui.model.lanes import Lane
 from tui.model.locks import LockStats
@@ -17,7 +19,7 @@ from tui.model.locks import LockStats
 class Trace(TraceData):
     """Everything measured in one run (``TraceData``), and what the screens, lessons and exports ask of it."""
 
-    def __init__(self, meta: dict | None = None) -> None:
+    def __init__(self, meta: dict[str, Any] | None = None) -> None:
         super().__init__(meta)
         self._order: list[Lane] = []  # ordered_lanes' cache
         self._order_starts: list[float] = []
@@ -58,11 +60,11 @@ class Trace(TraceData):
         """Seconds the lane spent in each state up to ``now`` (tui/model/lanes.py)."""
         return lanes.lane_states(lane, self.duration if now is None else now)
 
-    def cells(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> tuple[list, list]:
+    def cells(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> Cells:
         """The lane's ``n`` cells from ``t0`` to ``t1``: their states and lock marks (tui/model/cells.py)."""
         return cells.cells(lane, t0, t1, n, now)
 
-    def cell_times(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> list[dict | None]:
+    def cell_times(self, lane: Lane, t0: float, t1: float, n: int, now: float) -> Times:
         """The lane's seconds per state in each of its ``n`` cells from ``t0`` to ``t1`` (tui/model/cells.py)."""
         return cells.cell_times(lane, t0, t1, n, now)
 
