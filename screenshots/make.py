@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tui import tracefile
 from tui.app import make_app
+from tui.tour import Tour
 
 HERE = Path(__file__).parent
 TRACES = HERE.parent / "tests" / "traces"
@@ -31,6 +32,35 @@ def shots():
         loop = traces["mixed-loop"]
         yield "params", lambda: make_app(replay=loop, playing=False, start_at=loop.duration), ["p"]
     yield "takeaways", lambda: with_runs(make_app(), list(traces.values())), ["t"]
+    yield "tour-step", lambda: make_app(tour=Tour(TRACES)), ["n", paused_at_end]
+    if "mixed-loop" in traces:  # zoomed in on the heartbeat's silence, the blocking job picked
+        yield "zoomed", (lambda: make_app(replay=loop, playing=False, start_at=loop.duration)), [
+            "right_square_bracket", "right_square_bracket", "comma", pick_lane(7)]
+    if "cpu-speedup" in traces:
+        speedup = traces["cpu-speedup"]
+        yield "light-cpu-speedup", lambda: make_app(replay=speedup, playing=False, start_at=speedup.duration,
+                                                      theme="light"), []
+
+
+async def paused_at_end(pilot) -> None:
+    """A replay that plays by itself (a tour's step), stopped at its end."""
+    screen = pilot.app.screen
+    screen.clock.seek(screen.clock.duration)
+    screen.clock.playing = False
+    await pilot.resize_terminal(SIZE[0] + 1, SIZE[1])  # a layout from scratch, as in the tour's snapshot test
+    await pilot.resize_terminal(*SIZE)
+    screen.redraw()
+    await pilot.pause()
+
+
+def pick_lane(line: int):
+    async def pick(pilot) -> None:
+        from tui.widgets.timeline import Timeline
+
+        await pilot.click(Timeline, offset=(2, line))
+        await pilot.pause()
+
+    return pick
 
 
 def with_runs(app, runs):
@@ -44,7 +74,11 @@ async def save(name: str, factory, keys: list[str]) -> Path:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for key in keys:
-            await pilot.press(key)
+            if callable(key):
+                await key(pilot)
+            else:
+                await pilot.press(key)
+            await pilot.pause()
         await pilot.pause()
         app.save_screenshot(f"{name}.svg", str(HERE))
     return HERE / f"{name}.svg"
