@@ -105,9 +105,6 @@ def test_any_stream_decodes_or_is_refused_the_same_in_pieces_of_any_size(data, c
         assert whole == [] and split == every[: len(split)]
 
 
-@pytest.mark.xfail(strict=True, reason="tui/stream.py keeps the parts of a text that never ends without a bound "
-                   "(Decoder._parts): a child can grow the parent's memory until the time limit. Reported; stream.py "
-                   "is another engineer's for now")
 def test_texts_that_never_end_are_refused_before_memory_runs_away():
     """40 MiB of text parts that never get their last part (1 MiB to each of 40 texts): the decoder should refuse the
     stream by then, whatever bound it keeps on the parts it holds (a trace file's chunk holds 32 MiB at most)."""

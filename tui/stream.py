@@ -15,12 +15,16 @@ class StreamError(ValueError):
     """The byte stream is not a concviz event stream."""
 
 
+MAX_HELD_TEXT = 32 * 2**20  # a trace file's chunk holds 32 MiB at most: no real note comes near it
+
+
 class Decoder:
     """Feed it bytes as they arrive, in pieces of any size; it returns the complete records so far."""
 
     def __init__(self) -> None:
         self._pending = bytearray()
         self._parts: dict[tuple[int, int, int], list[bytes]] = {}
+        self._held = 0  # bytes of texts still waiting for their last part
 
     def feed(self, data: bytes) -> list[tuple]:
         """The records complete so far. Python's cycle collector is paused meanwhile: the thousands of tuples a
@@ -39,7 +43,7 @@ class Decoder:
         buf = self._pending
         buf += data
         out: list[tuple] = []
-        head, rec_size = wire.FRAME_HEAD.size, wire.RECORD.size
+        head = wire.FRAME_HEAD.size
         pos = 0
         while len(buf) - pos >= head:
             length, pid = wire.FRAME_HEAD.unpack_from(buf, pos)
@@ -83,7 +87,12 @@ class Decoder:
                 raise StreamError("text runs past the end of its frame")
             key = (pid, a, ident)
             self._parts.setdefault(key, []).append(body[pos : pos + y])
+            self._held += y
+            if self._held > MAX_HELD_TEXT:  # texts that never end: a broken or hostile child, not a note
+                raise StreamError(f"more than {MAX_HELD_TEXT // 2**20} MiB of text parts without their last part")
             pos += y
             if b:  # the last part
-                text = b"".join(self._parts.pop(key)).decode("utf-8", "replace")
+                parts = self._parts.pop(key)
+                self._held -= sum(map(len, parts))
+                text = b"".join(parts).decode("utf-8", "replace")
                 out.append((pid, typ, a, b, ident, x, y, z, text))
