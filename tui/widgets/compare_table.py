@@ -85,6 +85,12 @@ class CompareTable(Static):
         self.heading_rows = 1
         """The lines its headings take (a table too wide for its room puts each word of a heading on a line)."""
 
+    def notify_style_update(self) -> None:
+        """Its styles changed (the theme's CSS applied, say): drawn again at the next show, in the new ink. The
+        theme's name changes a frame before its CSS applies, so a key holding the name alone could keep the old ink."""
+        super().notify_style_update()
+        self._shown = None
+
     def show(self, variants: dict[str, dict], note: str | None = None, columns: tuple[Figure, ...] = ()) -> None:
         """The models' ``variants`` (name -> figures), the lesson's ``columns`` of them, and a line under them."""
         self._given = (variants, note, columns)

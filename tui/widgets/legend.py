@@ -55,6 +55,12 @@ class StateLegend(Static):
         super().__init__(legend_text(200), name=name, id=id, classes=classes)
         self._shown: tuple[int, bool, str] | None = None
 
+    def notify_style_update(self) -> None:
+        """Its styles changed (the theme's CSS applied, say): drawn again at the next show, in the new ink. The
+        theme's name changes a frame before its CSS applies, so a key holding the name alone could keep the old ink."""
+        super().notify_style_update()
+        self._shown = None
+
     def on_mount(self) -> None:
         self.set_interval(CHECK_S, self._refresh_legend)
         self.app.theme_changed_signal.subscribe(self, lambda theme: self._refresh_legend())

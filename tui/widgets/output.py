@@ -25,6 +25,12 @@ class OutputLog(Static):
         super().__init__("", name=name, id=id, classes=classes)
         self._shown: tuple | None = None
 
+    def notify_style_update(self) -> None:
+        """Its styles changed (the theme's CSS applied, say): drawn again at the next show, in the new ink. The
+        theme's name changes a frame before its CSS applies, so a key holding the name alone could keep the old ink."""
+        super().notify_style_update()
+        self._shown = None
+
     def show(self, trace: Trace, now: float) -> None:
         count = bisect.bisect_right(trace.output, now, key=lambda line: line[0])
         rows = max(self.size.height, 1)
