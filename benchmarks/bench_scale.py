@@ -98,7 +98,8 @@ def model_rows(quick: bool) -> list[Row]:
             cost_small = frame_cost(small, small.duration, reps)
             cost_big = frame_cost(big, big.duration, reps)
             ratios.append(sum(cost_big.values()) / sum(cost_small.values()))
-            cells_ratios.append(cost_big["cells + state_at, visible rows"] / cost_small["cells + state_at, visible rows"])
+            visible = "cells + state_at, visible rows"
+            cells_ratios.append(cost_big[visible] / cost_small[visible])
             totals = {"1k": cost_small, "100k": cost_big}
         worst = max(totals["100k"], key=totals["100k"].get)
         rows.append(Row(SECTION, f"frame's model queries, 100k / 1k events: {shape}", fmt_ratio(ratios, 2),
@@ -124,7 +125,20 @@ def drawn_frames(trace, frames: int, size: tuple[int, int] = (120, 40), spacing:
     from tui.screens.run import DENSE_OVER, FRAME_S
     from tui.widgets.timeline import Timeline
 
+    from tui.themes import NAMES, themes, variable_defaults
+
     class Frame(App):
+        """The timeline alone, in concviz's dark theme (the variables its CSS reads)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            for made in themes():
+                self.register_theme(made)
+            self.theme = NAMES[0]
+
+        def get_theme_variable_defaults(self) -> dict[str, str]:
+            return {**super().get_theme_variable_defaults(), **variable_defaults()}
+
         def compose(self):
             yield Timeline(trace)
 

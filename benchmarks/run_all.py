@@ -21,6 +21,7 @@ BENCHMARKS = (
     ("bench_pipeline", "event pipeline"),
     ("bench_latency", "event to pixel"),
     ("bench_ui", "UI cost"),
+    ("bench_keys", "a key answered during heavy runs"),
     ("bench_fidelity", "fidelity"),
     ("bench_scale", "scale"),
     ("bench_startup", "start-up"),

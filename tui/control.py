@@ -31,6 +31,7 @@ from tui.runs import Runs, RunsClock
 FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the scenario it measures
 SOON_S = FRAME_S / 2  # events arriving this long after a frame of the clock alone are drawn at once
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
+SLOW_SHARE = 0.05  # ... and they take at most this share of a core: a pass that took 20 ms waits 0.4 s
 
 
 class NothingToSave(Exception):
@@ -229,6 +230,42 @@ class RunControl:
     def current_seed(self) -> int:
         seed = self.trace.meta.get("seed", self.seed) if self.replaying else self.seed
         return seed if isinstance(seed, int) else 1
+
+
+class SlowPanels:
+    """When a screen redraws what it redraws less often than every frame (the lesson's text, the lock statistics,
+    the notices): every ``SLOW_EVERY``-th frame, but a pass that took ``c`` seconds of the drawing thread's CPU is
+    followed by none for ``c / SLOW_SHARE`` seconds, so that however much the lesson reads (hundreds of lanes, a
+    long run) its work stays a bounded share of a core, and the frames between its passes stay short; at once when
+    the picture has settled (a run that ended, a paused replay) or the presenter asked for something.
+
+        if slow.due(frame, settled, asked):
+            ...  # the slow panels
+            slow.done()
+    """
+
+    def __init__(self, share: float = SLOW_SHARE, cpu: Callable[[], float] = time.thread_time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.share = share
+        self.owed = True  # a pass is due (the first frame draws every panel)
+        self.not_before = 0.0  # monotonic() before which no pass is due for its cost (but when settled or asked)
+        self.cost = 0.0  # CPU seconds the last pass took
+        self._started = 0.0
+        self._cpu, self._monotonic = cpu, monotonic
+
+    def due(self, frame: int, settled: bool = False, asked: bool = False) -> bool:
+        """Whether frame number ``frame`` redraws the slow panels (if so, call ``done`` after them)."""
+        if frame % SLOW_EVERY == 0:
+            self.owed = True
+        if settled or asked or (self.owed and self._monotonic() >= self.not_before):
+            self._started = self._cpu()
+            return True
+        return False
+
+    def done(self) -> None:
+        """The pass is over: its cost decides when the next one is due."""
+        self.cost, self.owed = self._cpu() - self._started, False
+        self.not_before = self._monotonic() + self.cost / self.share
 
 
 def _on_a_thread(fn: Callable[[], None]) -> None:

@@ -30,7 +30,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui import lessons
-from tui.control import SLOW_EVERY
+from tui.control import SlowPanels
 from tui.inspect import lane_figures, range_figures
 from tui.lessons import Lesson, interpreters
 from tui.model import Trace, Variant
@@ -140,6 +140,7 @@ class CompareScreen(ScenarioScreen):
         """Zoom and picks, in time from each model's start: every model shows the same stretch of its own run."""
         self._picked_in: VariantLanes | None = None  # the model whose lane is picked
         self._asked = False  # the presenter zoomed or picked since the last frame
+        self._slow = SlowPanels()  # when the table, explanation and notices are drawn (tui/control.py)
 
     # --------------------------------------------------------------------------------------------- layout
 
@@ -195,10 +196,10 @@ class CompareScreen(ScenarioScreen):
         crashed, hint = self._failure(now)
         self.panel(CrashPanel).show(crashed, hint)
         over = (runs.exit if runs is not None else self.trace.exit) is not None
-        settled = not (self.clock.live and not over) or not getattr(self.clock, "playing", True)
+        settled = over if self.clock.live else not getattr(self.clock, "playing", False)
         slots = self.slots(now)
         known = bool(slots) or bool(runs is None and self.trace.variants)
-        if settled or self._frame % SLOW_EVERY == 0 or known != self._known or self._asked:  # the rows at once
+        if self._slow.due(self._frame, settled, known != self._known or self._asked):  # the rows at once
             self._known, self._asked = known, False
             self._figures(slots, now)
             self.panel(CompareTable).show({slot.name: {} for slot in slots} | self.figures, self.note,
@@ -210,6 +211,7 @@ class CompareScreen(ScenarioScreen):
             else:
                 self._explain(runs, now)
             self.panel(NoticeBar).show(shown, shown_now)
+            self._slow.done()
         self._show_models(slots, now, shown, shown_now)
         self._frame += 1
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from tui import lessons
-from tui.control import FRAME_S, SLOW_EVERY  # noqa: F401 - FRAME_S: the benchmarks' frame rate
+from tui.control import FRAME_S, SLOW_EVERY, SlowPanels  # noqa: F401 - FRAME_S: the benchmarks' frame rate
 from tui.screens.scenario import KEY_HELP, MIN_SIZE, BatchArrived, ScenarioScreen  # noqa: F401 - as before
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
@@ -40,6 +40,7 @@ class RunScreen(ScenarioScreen):
         super().__init__(scenario, params, seed, time_limit_s, **options)
         self.dense_chosen = False  # the learner pressed d: the timeline's dense mode no longer follows the lanes
         self._asked = False  # the presenter zoomed or picked since the last frame: the pick panel draws now
+        self._slow = SlowPanels()  # when the lesson, locks, notices and pick panels are drawn (tui/control.py)
         lesson = lessons.lesson_for(scenario)
         # the scenario's own panel, under the cores and locks (its lesson declares it)
         self.extra = ScenarioPanel(lesson.panel) if lesson is not None and lesson.panel is not None else None
@@ -101,8 +102,8 @@ class RunScreen(ScenarioScreen):
         self.panel(OutputLog).show(trace, now)
         self.panel(CrashPanel).show(trace, "h goes home, q quits" if self.replaying else
                                     "r runs again, h goes home, q quits")
-        settled = not (self.clock.live and trace.exit is None) or not getattr(self.clock, "playing", True)
-        if settled or self._frame % SLOW_EVERY == 0 or self._asked:
+        settled = trace.exit is not None if self.clock.live else not getattr(self.clock, "playing", False)
+        if self._slow.due(self._frame, settled, self._asked):
             self._asked = False
             self.panel(PickPanel).show(trace, now, timeline.view, trace.ordered_lanes(now))
             self.panel(LockPanel).show(trace, now)
@@ -111,6 +112,7 @@ class RunScreen(ScenarioScreen):
             self.panel(NoticeBar).show(trace, now)
             if self.extra is not None:
                 self.extra.show(trace, now, timeline.window)
+            self._slow.done()
         self._frame += 1
 
     def on_timeline_asked(self, message: Timeline.Asked) -> None:
