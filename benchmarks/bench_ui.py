@@ -33,6 +33,9 @@ def measure(args: list[str], width: int, height: int, settle_s: float,
     window's seconds). A live run's window closes early when the run ends (the status line no longer says
     "running"): what is measured is the app animating, not the app idle after it."""
     with Terminal(args, width, height) as term:
+        started = time.monotonic()
+        while args and time.monotonic() - started < 30 and "running" not in term.screen():
+            time.sleep(0.05)  # the child has started and sends events
         time.sleep(settle_s)
         if not term.alive():
             raise RuntimeError(f"concviz exited: {term.screen().strip()[-300:]}")
@@ -61,7 +64,7 @@ def main(quick: bool = False) -> list[Row]:
     rows = []
     for name, args, width, height, budget, limit in cases:
         try:
-            settle = 3.0 if args is LIVE_RUN or not args else 1.0  # the shorter runs: as much of them as can be
+            settle = 3.0 if args is LIVE_RUN or not args else 0.5  # the shorter runs: as much of them as can be
             runs = [measure(args, width, height, settle_s=settle, window_s=4.0 if quick else 6.0) for _ in range(reps)]
         except Exception as exc:
             rows.append(Row(SECTION, name, "-", budget, "miss", f"failed: {exc}"))

@@ -10,7 +10,7 @@ from tests import fixtures
 from tui import session as session_module
 from tui import tracefile
 from tui.clock import LiveClock, ReplayClock
-from tui.control import FRAME_S, SOON_S, NothingToSave, RunControl
+from tui.control import CLOCK_RESERVE_S, FRAME_S, UI_BURST_S, FrameBudget, SOON_S, NothingToSave, RunControl
 from tui.pacing import BUSY_FRAME_S
 from tui.session import Batch
 
@@ -158,9 +158,10 @@ def every_core_busy() -> tuple:
 def test_while_every_core_is_busy_frames_come_less_often_and_events_once_a_frame():
     trace, _ = every_core_busy()
     wall = Wall(100.0)
-    run = RunControl("cpu-processes", monotonic=wall)
-    run.trace, run.clock = trace, LiveClock(trace, monotonic_ns=lambda: trace.t0_ns + 100_000_000)
+    run = RunControl("cpu-processes", monotonic=wall, cpu=lambda: 0.0)  # drawing costs nothing here: the budget
+    run.trace, run.clock = trace, LiveClock(trace, monotonic_ns=lambda: trace.t0_ns + 100_000_000)  # always allows
     run.session = session = StandIn(None, {}, 1, None)
+    run.budget.credit = UI_BURST_S
     assert run.frame() is not None
     assert run.paced() and run.busy and session.every == FRAME_S
     wall.t += FRAME_S
@@ -206,3 +207,42 @@ def test_a_replay_runs_again_with_the_recorded_parameters_and_seed():
     scenario = catalog.get("threads-download")
     assert run.current_params(scenario) == {**scenario.defaults(), "tasks": 7}
     assert run.current_seed() == 9
+
+
+def test_a_frame_budget_holds_the_drawing_thread_to_its_share_and_saves_up_for_a_lone_frame():
+    wall, cpu = Wall(100.0), Wall(5.0)
+    budget = FrameBudget(share=0.04, burst=0.04, cpu=cpu, monotonic=wall)
+    assert not budget.allows(0.02) and budget.allows(0.0)  # nothing saved at the start
+    drawn = 0
+    for _ in range(100):  # 10 s of ticks, every frame drawn costing 10 ms
+        wall.t += FRAME_S
+        if budget.allows(0.02):
+            cpu.t += 0.010
+            drawn += 1
+    assert 0.010 * drawn <= 0.04 * 10.0 + 0.01  # its share of the 10 s, give or take a frame
+    assert drawn >= 30  # and no less: every time the credit allows
+    wall.t += 5.0  # a quiet while
+    assert budget.allows(0.0) and budget.credit == pytest.approx(0.04)  # saved up to the burst, no more
+    cpu.t += 0.05  # a frame dearer than all of it
+    assert not budget.allows(0.0)
+    wall.t += 0.01 / 0.04 + 0.001
+    assert budget.allows(0.0)
+
+
+def test_a_live_runs_frames_of_the_clock_keep_a_reserve_that_a_frame_for_events_may_use():
+    trace, _ = every_core_busy()
+    trace.apply(TraceBuilder().state(1, "io", 0.05, pid=201).state(2, "io", 0.05, pid=202).records)  # none computing
+    wall, cpu = Wall(100.0), Wall(5.0)
+    run = RunControl("cpu-processes", monotonic=wall, cpu=cpu)
+    run.trace, run.clock = trace, LiveClock(trace, monotonic_ns=lambda: trace.t0_ns + 100_000_000)
+    run.session = StandIn(None, {}, 1, None)
+    run.budget.credit = UI_BURST_S  # saved up
+    assert not run.paced() and run.frame() is not None
+    cpu.t += UI_BURST_S - CLOCK_RESERVE_S / 2  # a dear frame: less than the reserve left
+    wall.t += FRAME_S
+    assert run.paced()  # the clock alone: left out
+    run.news = True  # events arrived
+    assert not run.paced()
+    run.news = False
+    trace.exit = {"status": 0}
+    assert not run.paced()  # a run that ended: frames are not held back (nothing is measured now)

@@ -32,6 +32,14 @@ FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the 
 SOON_S = FRAME_S / 2  # events arriving this long after a frame of the clock alone are drawn at once
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 SLOW_SHARE = 0.05  # ... and they take at most this share of a core: a pass that took 20 ms waits 0.4 s
+UI_SHARE = 0.035  # during a live run the drawing thread takes at most this share of a core over time (FrameBudget);
+# with the session's thread (under 1%) watching stays under 5% of a core (issue 14)
+UI_BURST_S = 0.02  # CPU seconds it may save up
+UI_DEBT_S = 0.03  # ... and owe at most: a one-off cost past it (a run's start, say) is forgiven, not paid for seconds
+CLOCK_RESERVE_S = 0.01  # a frame of the clock alone leaves this much saved for events that may follow, and
+EVENTS_DEBT_S = 0.015  # a frame for events may run this far into debt: lone events are drawn at once, a flood of
+# them as often as the share allows
+SLOWEST_FRAME_S = 1.0  # ... and a frame comes at least this often all the same: the screen never looks stuck
 
 
 class NothingToSave(Exception):
@@ -43,7 +51,8 @@ class RunControl:
 
     def __init__(self, scenario: str, params: Mapping[str, Any] | None = None, seed: int = 1,
                  time_limit_s: float | None = None, *, replay: Trace | Runs | None = None, clock=None,
-                 python=None, pythons: list | tuple = (), monotonic: Callable[[], float] = time.monotonic) -> None:
+                 python=None, pythons: list | tuple = (), monotonic: Callable[[], float] = time.monotonic,
+                 cpu: Callable[[], float] = time.thread_time) -> None:
         runs = replay if isinstance(replay, Runs) else None
         if runs is not None:  # a recorded comparison of interpreters: the first run until the clock says otherwise
             replay, clock = runs[0], clock if clock is not None else ReplayClock(runs.duration)
@@ -74,6 +83,8 @@ class RunControl:
         self._core_use = CoreUse()
         self._kept: Trace | None = None
         self._monotonic = monotonic
+        self.budget = FrameBudget(cpu=cpu, monotonic=monotonic)
+        self.news = False  # events arrived since the last frame (not samples alone)
         self.spawn: Callable[[Callable[[], None]], None] = _on_a_thread
         self.deliver: Callable[[Any, Any], None] = self.receive
         self.ended: Callable[[Trace], None] = lambda trace: None
@@ -128,6 +139,8 @@ class RunControl:
     def _go(self, session) -> None:
         session.sink = lambda batch: self.deliver(session, batch)
         self.session, self.busy = session, False  # a new session hands events over at once until told otherwise
+        budget = self.budget
+        self.budget = FrameBudget(budget.share, budget.burst, budget.debt, budget._cpu, budget._monotonic)
         self.dirty = True
         self.spawn(session.pump)
 
@@ -149,8 +162,10 @@ class RunControl:
         if self.recorder is not None:
             self.recorder.add(batch)
         self.dirty = True
+        news = bool(batch.records or batch.output or batch.exit is not None)
+        self.news = self.news or news
         self._keep_if_ended()
-        return bool(batch.records or batch.output or batch.exit is not None)
+        return news
 
     def failed(self, error: BaseException) -> None:
         """The pump itself failed (the child could not be started, say): the run ends, saying why."""
@@ -183,18 +198,28 @@ class RunControl:
         if state == self._drawn and not self.dirty:
             return None
         self._drawn, self.dirty = state, False
-        self.drawn_at = self._monotonic()
+        self.drawn_at, self.news = self._monotonic(), False
         return now
 
     def paced(self) -> bool:
-        """Whether to leave out a frame of the clock or for events: while the live scenario can use every core
-        (tui/pacing.py) frames come every ``BUSY_FRAME_S``, and the session hands events over every ``FRAME_S``.
-        What the learner does is drawn at once all the same."""
+        """Whether to leave out this frame, of the clock or for events. During a live run the drawing thread's CPU
+        is held to ``UI_SHARE`` of a core over time (``FrameBudget``: every frame's drawing, Textual composing and
+        writing it, and all the thread did between frames, counted): a frame that would show events comes when
+        the budget allows, one of the clock alone only while it leaves ``CLOCK_RESERVE_S`` for events; so a lone
+        event is drawn at once (``EVENTS_DEBT_S``), a fast machine draws every ``FRAME_S``, a slow one less often,
+        and watching costs the same share of a core on both; a frame comes every ``SLOWEST_FRAME_S`` all the same.
+        While the scenario can use every core (tui/pacing.py) frames come every ``BUSY_FRAME_S`` at most, and the
+        session hands events over every ``FRAME_S``. What the learner does is drawn at once (it does not ask here)."""
         busy = self.clock.live and self._core_use.every_core(self.trace)
         if busy != self.busy and self.session is not None:  # and events handed over every frame, not every 10 ms
             self.session.hand_over_every(FRAME_S if busy else None)
         self.busy = busy
-        return self.busy and self._monotonic() - self.drawn_at < BUSY_FRAME_S - FRAME_S / 2
+        since = self._monotonic() - self.drawn_at
+        if busy and since < BUSY_FRAME_S - FRAME_S / 2:
+            return True
+        if not self.going:
+            return False
+        return not self.budget.allows(-EVENTS_DEBT_S if self.news else CLOCK_RESERVE_S) and since < SLOWEST_FRAME_S
 
     def soon(self) -> float:
         """Seconds from now until events that just arrived are drawn: within ``SOON_S`` of the last frame, not a
@@ -266,6 +291,34 @@ class SlowPanels:
         """The pass is over: its cost decides when the next one is due."""
         self.cost, self.owed = self._cpu() - self._started, False
         self.not_before = self._monotonic() + self.cost / self.share
+
+
+class FrameBudget:
+    """CPU credit for drawing: it grows by ``share`` of the time that passes, up to ``burst`` seconds, and every
+    CPU second the drawing thread spends (whatever on) is taken from it, down to ``-debt`` (paid back within
+    ``debt / share`` seconds: a one-off cost, such as a run's start, does not hold the frames back for long).
+    A frame may be drawn while the credit is at least what it asks to keep (``reserve``): over time the thread
+    uses at most ``share`` of a core, and a frame after a quiet while need not wait.
+
+        if budget.allows(reserve):
+            ...  # draw
+    """
+
+    def __init__(self, share: float = UI_SHARE, burst: float = UI_BURST_S, debt: float = UI_DEBT_S,
+                 cpu: Callable[[], float] = time.thread_time, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.share, self.burst, self.debt = share, burst, debt
+        self._cpu, self._monotonic = cpu, monotonic
+        self.credit = 0.0  # none saved at the start: a run's first frames are paid for as they come
+        self._at: tuple[float, float] | None = None  # (monotonic(), cpu()) when the credit was last brought up to date
+
+    def allows(self, reserve: float = 0.0) -> bool:
+        """Whether a frame may be drawn now, keeping ``reserve`` CPU seconds of credit."""
+        now, cpu = self._monotonic(), self._cpu()
+        if self._at is not None:
+            was, used = self._at
+            self.credit = max(-self.debt, min(self.burst, self.credit + (now - was) * self.share - (cpu - used)))
+        self._at = (now, cpu)
+        return self.credit >= reserve
 
 
 def _on_a_thread(fn: Callable[[], None]) -> None:

@@ -107,7 +107,8 @@ class RunScreen(ScenarioScreen):
             self._asked = False
             self.panel(PickPanel).show(trace, now, timeline.view, trace.ordered_lanes(now))
             self.panel(LockPanel).show(trace, now)
-            self.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-no-locks")
+            locks = self.panel(LockPanel)  # its class, not the screen's: a screen's class restyles every widget
+            locks.set_class(not any(s.acquisitions for s in trace.lock_stats(now)), "-none")
             self.panel(LessonPanel).show(trace, now)
             self.panel(NoticeBar).show(trace, now)
             if self.extra is not None:
