@@ -58,7 +58,7 @@ class Batch:
     """What one tick gathered."""
 
     records: list = field(default_factory=list)
-    samples: list = field(default_factory=list)
+    samples: list = field(default_factory=list)  # tui.model.Sample's fields, t in monotonic ns (_Sampler.sample)
     thread_samples: list = field(default_factory=list)  # (pid, tid, t_ns, on_cpu_ns, run_queue_ns)
     output: list = field(default_factory=list)  # (t_ns, line)
     exit: dict | None = None
@@ -361,7 +361,9 @@ class Session:
 
 
 class _Sampler:
-    """Per-core load (psutil) and the scenario tree's CPU, threads, memory and context switches (/proc).
+    """Per-core load (psutil), the scenario tree's CPU, threads, memory and context switches (/proc), and concviz's
+    own CPU (``time.process_time``: this process, all its threads), so that the model can tell other programs' load
+    from the run's.
 
     Processes join the tree as soon as the event stream names them (pool workers send events from their first
     moments); a look for children catches the silent ones, such as a server: every tick for the first two seconds,
@@ -382,6 +384,7 @@ class _Sampler:
         self.ctx_seen: dict[int, int] = {}
         self.last_t: int | None = None
         self.last_look: float | None = None  # when the last sample began, seconds since boot (as /proc's start times)
+        self.own_seen = time.process_time()  # this process's CPU seconds at the last sample
         self.children_at = 0.0
         self.started = time.monotonic()
         self.children_files = os.path.exists(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children")
@@ -436,11 +439,13 @@ class _Sampler:
             cpu += 1
         self.last_look = look
         cores = tuple(psutil.cpu_percent(percpu=True))
+        own = time.process_time()
+        own_used, self.own_seen = max(own - self.own_seen, 0.0), own
         dt = (t_ns - self.last_t) / 1e9 if self.last_t else None
         self.last_t = t_ns
         if not dt:
             return None
-        return (t_ns, cores, used / dt, threads, rss, ctx + self.ctx_done, cpu)
+        return (t_ns, cores, used / dt, threads, rss, ctx + self.ctx_done, cpu, own_used / dt)
 
     def close(self) -> None:
         for files in self.procs.values():
