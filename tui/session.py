@@ -363,7 +363,7 @@ class Session:
 class _Sampler:
     """Per-core load (psutil), the scenario tree's CPU, threads, memory and context switches (/proc), and concviz's
     own CPU (``time.process_time``: this process, all its threads), so that the model can tell other programs' load
-    from the run's.
+    from the run's (``Trace.others_load``).
 
     Processes join the tree as soon as the event stream names them (pool workers send events from their first
     moments); a look for children catches the silent ones, such as a server: every tick for the first two seconds,
