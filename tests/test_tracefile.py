@@ -117,6 +117,8 @@ def test_a_recorded_run_loads_as_the_live_model(tmp_path):
 
     loaded = tracefile.load(path)
 
+    assert tracefile.PREFIX.unpack_from(path.read_bytes())[1] == tracefile.OWN_VERSION
+    assert all(s.own_cores is not None and s.own_cores >= 0 for s in loaded.samples)
     assert summarize(loaded) == summarize(live)
     assert len(loaded.lanes) == SMALL_RUN["tasks"] and loaded.lock_stats()[0].acquisitions == SMALL_RUN["tasks"]
     assert shape(loaded) == shape(live)
@@ -131,7 +133,8 @@ def test_a_recorded_run_loads_as_the_live_model(tmp_path):
 @pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
 def test_checked_in_traces_load_whole_and_stay_small(path):
     trace = tracefile.load(path)
-    assert path.stem == trace.meta["scenario"] or path.stem.startswith(trace.meta["scenario"] + "-")  # e.g. async-fetch-compare
+    # the scenario's name, or it and more (async-fetch-compare)
+    assert path.stem == trace.meta["scenario"] or path.stem.startswith(trace.meta["scenario"] + "-")
     assert trace.lanes and trace.exit and trace.exit["status"] == 0 and "stream_error" not in trace.exit
     assert "truncated" not in trace.meta
     assert path.stat().st_size < 64 * 1024

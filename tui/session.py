@@ -58,7 +58,7 @@ class Batch:
     """What one tick gathered."""
 
     records: list = field(default_factory=list)
-    samples: list = field(default_factory=list)
+    samples: list = field(default_factory=list)  # tui.model.Sample's fields, t in monotonic ns (_Sampler.sample)
     thread_samples: list = field(default_factory=list)  # (pid, tid, t_ns, on_cpu_ns, run_queue_ns)
     output: list = field(default_factory=list)  # (t_ns, line)
     exit: dict | None = None
@@ -361,12 +361,16 @@ class Session:
 
 
 class _Sampler:
-    """Per-core load (psutil) and the scenario tree's CPU, threads, memory and context switches (/proc).
+    """Per-core load (psutil), the scenario tree's CPU, threads, memory and context switches (/proc), and concviz's
+    own CPU (``time.process_time``: this process, all its threads), so that the model can tell other programs' load
+    from the run's (``Trace.others_load``).
 
     Processes join the tree as soon as the event stream names them (pool workers send events from their first
     moments); a look for children catches the silent ones, such as a server: every tick for the first two seconds,
     then every half second. Linux lists each thread's children in /proc/PID/task/TID/children, so the look reads
-    only the tree's own threads (tens of microseconds); without those files psutil scans every pid (2-7 ms).
+    only the tree's own threads (tens of microseconds); without those files psutil scans every pid (2-7 ms). A
+    process that started since the last look counts all its CPU in this one (a worker's start-up is the scenario's,
+    not other programs'); one found later counts from when it was found.
     """
 
     CHILDREN_EVERY_S = 0.5
@@ -379,6 +383,8 @@ class _Sampler:
         self.ctx_done = 0  # context switches of processes that ended
         self.ctx_seen: dict[int, int] = {}
         self.last_t: int | None = None
+        self.last_look: float | None = None  # when the last sample began, seconds since boot (as /proc's start times)
+        self.own_seen = time.process_time()  # this process's CPU seconds at the last sample
         self.children_at = 0.0
         self.started = time.monotonic()
         self.children_files = os.path.exists(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children")
@@ -389,7 +395,7 @@ class _Sampler:
         if pid not in self.procs:
             try:
                 self.procs[pid] = _ProcFiles(pid)
-            except OSError:
+            except (OSError, ValueError, IndexError):
                 pass  # it ended already
 
     def _find_children(self) -> None:
@@ -403,6 +409,7 @@ class _Sampler:
             self.watch(pid)
 
     def sample(self, t_ns: int) -> tuple | None:
+        look = time.clock_gettime(time.CLOCK_BOOTTIME)
         now = time.monotonic()
         eager = now - self.started < self.EAGER_S
         if eager or now - self.children_at > self.CHILDREN_EVERY_S:
@@ -421,17 +428,24 @@ class _Sampler:
                 continue
             threads += its_threads
             rss += its_rss
-            used += max(total - self.cpu_seen.get(pid, total if self.last_t else 0.0), 0.0)
+            seen = self.cpu_seen.get(pid)
+            if seen is None:  # found now: started since the last look (to a clock tick), it counts from its start
+                since = self.last_look is None or files.started >= self.last_look - files.TICK_S
+                seen = 0.0 if since or not self.last_t else total
+            used += max(total - seen, 0.0)
             self.cpu_seen[pid] = total
             self.ctx_seen[pid] = ctx_now
             ctx += ctx_now
             cpu += 1
+        self.last_look = look
         cores = tuple(psutil.cpu_percent(percpu=True))
+        own = time.process_time()
+        own_used, self.own_seen = max(own - self.own_seen, 0.0), own
         dt = (t_ns - self.last_t) / 1e9 if self.last_t else None
         self.last_t = t_ns
         if not dt:
             return None
-        return (t_ns, cores, used / dt, threads, rss, ctx + self.ctx_done, cpu)
+        return (t_ns, cores, used / dt, threads, rss, ctx + self.ctx_done, cpu, own_used / dt)
 
     def close(self) -> None:
         for files in self.procs.values():
@@ -452,15 +466,20 @@ class _ProcFiles:
         try:
             for name in ("stat", "statm", "status"):
                 self.fds.append(os.open(f"/proc/{pid}/{name}", os.O_RDONLY))
-        except OSError:
+            self.started = int(self._stat()[19]) * self.TICK_S  # seconds since boot, to a clock tick
+        except (OSError, ValueError, IndexError):
             self.close()
             raise
 
+    def _stat(self) -> list[bytes]:
+        """/proc/PID/stat's fields from the third (its state) on: after the name, which may hold spaces."""
+        stat = os.pread(self.fds[0], 4096, 0)
+        return stat[stat.rindex(b")") + 2 :].split()
+
     def read(self) -> tuple[float, int, int, int]:
         """(CPU seconds, user and system; threads; resident bytes; context switches, voluntary and not)."""
-        stat_fd, statm_fd, status_fd = self.fds
-        stat = os.pread(stat_fd, 4096, 0)
-        fields = stat[stat.rindex(b")") + 2 :].split()  # fields[0] is the file's field 3 (state)
+        _, statm_fd, status_fd = self.fds
+        fields = self._stat()  # fields[0] is the file's field 3 (state)
         cpu_s = (int(fields[11]) + int(fields[12])) * self.TICK_S
         resident = int(os.pread(statm_fd, 4096, 0).split()[1]) * self.PAGE
         switches = 0

@@ -15,7 +15,8 @@ them to a fresh model, so a replay sees exactly what the live run saw. Little-en
     record  = pid (u32) + a scenarios.wire RECORD (type, a, b, id, x, y, z); a TEXT record has its whole
               string (UTF-8) after it, b = 1 and y = its length in bytes
     sample  = t_ns (i64), scenario CPU in cores (f64), threads (u32), rss (u64), context switches (u64),
-              processes (u32), core count n (u16), then n x busy % per core (f64)
+              processes (u32), core count n (u16), then n x busy % per core (f64) (versions 5 and 6: concviz's
+              own CPU in cores (f64) after the scenario's)
     thread sample = pid (u32), tid (u32), t_ns (i64), on-CPU ns (i64), run-queue ns (i64)
     output  = t_ns (i64), length (u32), the line (UTF-8)
     exit    = UTF-8 JSON object {"status", "signal", "reason", ...}
@@ -33,6 +34,11 @@ places only; a single run is still written as version 1, so older concviz versio
 Format versions 3 and 4 are versions 1 and 2 whose records may include counted lock acquisitions (scenarios.wire
 LOCK_SUM, LOCK_SUM_WAITS, LOCK_TAKEN: a busy traced lock's). A recording is written as 3 or 4 only when it holds
 one, so that older concviz versions, which refuse those records, refuse the file as newer rather than damaged.
+
+Format versions 5 and 6 are versions 3 and 4 whose samples also hold concviz's own CPU (the recording process's:
+tui.model.Sample.own_cores, -1 where it was not measured), which the model needs to tell other programs' load from
+the run's. A recording is written so when its first sample holds it, as a live run's do; one made again from an
+older file's batches keeps that file's version. Samples of older files load with ``own_cores`` None.
 
 Loading reads data only (JSON and struct; never pickle, eval or import) and refuses, with TraceFileError, a file
 that is missing, foreign, of a newer version, damaged, or over the limits: 64 MiB on disk, a 1 MiB header,
@@ -68,7 +74,9 @@ VERSION = 1  # a single run's format
 RUNS_VERSION = 2  # several runs, one per interpreter (format version 2)
 COUNTED_VERSION = 3  # a single run with counted lock acquisitions (LOCK_SUM ...)
 COUNTED_RUNS_VERSION = 4  # several runs, with them
-NEWEST = COUNTED_RUNS_VERSION  # the newest this reads
+OWN_VERSION = 5  # a single run whose samples hold concviz's own CPU (and whose records may be counted ones)
+OWN_RUNS_VERSION = 6  # several runs, so
+NEWEST = OWN_RUNS_VERSION  # the newest this reads
 MAGIC = b"\x89concviz"
 SUFFIX = ".cvz"
 
@@ -86,6 +94,7 @@ COUNTS = struct.Struct("<IIIII")
 RUN_INDEX = struct.Struct("<I")
 RECORD = struct.Struct("<I" + wire.RECORD.format.lstrip("<"))
 SAMPLE = struct.Struct("<qdIQQIH")
+OWN_SAMPLE = struct.Struct("<qddIQQIH")  # versions 5 and 6: concviz's own CPU after the scenario's
 THREAD_SAMPLE = struct.Struct("<IIqqq")
 LINE = struct.Struct("<qI")
 
@@ -113,6 +122,7 @@ class Recorder:
         self.run = 0  # the run the next batches belong to (runs=True)
         self.batches = 0
         self.counted = False  # a record of counted lock acquisitions was recorded: format version 3 or 4
+        self.own: bool | None = None  # the samples hold concviz's own CPU (version 5 or 6); None: no sample yet
         self._pending = bytearray()  # packed batches not yet compressed
         self._chunks: list[bytes] = []  # compressed chunks, each with its CHUNK head
         self._lock = threading.Lock()
@@ -120,11 +130,13 @@ class Recorder:
     def add(self, batch: Batch) -> None:
         if not self.counted and any(rec[1] >= wire.FIRST_SUM_TYPE for rec in batch.records):
             self.counted = True
+        if self.own is None and batch.samples:
+            self.own = _own_cores(batch.samples[0]) is not None
         with self._lock:
             for part in _split(batch):
                 if self.runs:
                     self._pending += RUN_INDEX.pack(self.run)
-                _pack_batch(part, self._pending)
+                _pack_batch(part, self._pending, bool(self.own))
                 self.batches += 1
                 if len(self._pending) >= self.chunk_bytes:
                     self._close_chunk()
@@ -141,9 +153,12 @@ class Recorder:
     def file_parts(self, meta: dict) -> list[bytes]:
         """The file so far, in pieces: prefix, header, chunks, end marker. ``meta``: the run's (several runs:
         tui.runs.Runs.file_meta(), with each run's meta under "runs")."""
-        version = RUNS_VERSION if self.runs else VERSION
-        if self.counted:
-            version += COUNTED_VERSION - VERSION
+        if self.own:
+            version = OWN_RUNS_VERSION if self.runs else OWN_VERSION
+        else:
+            version = RUNS_VERSION if self.runs else VERSION
+            if self.counted:
+                version += COUNTED_VERSION - VERSION
         if self.runs and not isinstance(meta.get("runs"), list):
             raise ValueError("a recording of several runs needs their metas under 'runs'")
         header = {"format": FORMAT, "version": version, "concviz": __version__}
@@ -166,7 +181,17 @@ class Recorder:
 
 def has_runs(version: int) -> bool:
     """Whether a file of this format version holds several runs (batches tagged with their run)."""
-    return version in (RUNS_VERSION, COUNTED_RUNS_VERSION)
+    return version in (RUNS_VERSION, COUNTED_RUNS_VERSION, OWN_RUNS_VERSION)
+
+
+def has_own_cpu(version: int) -> bool:
+    """Whether a file of this format version holds concviz's own CPU in its samples."""
+    return version >= OWN_VERSION
+
+
+def _own_cores(sample: tuple) -> float | None:
+    """A batch's sample's concviz's own CPU: its 8th field (tui.model.Sample), None where it has none."""
+    return sample[7] if len(sample) > 7 else None
 
 
 def _last_record_type(version: int) -> int:
@@ -182,7 +207,8 @@ def _split(batch: Batch) -> Iterator[Batch]:
     yield Batch(records[last:], batch.samples, batch.thread_samples, batch.output, batch.exit)
 
 
-def _pack_batch(batch: Batch, out: bytearray) -> None:
+def _pack_batch(batch: Batch, out: bytearray, own: bool = False) -> None:
+    """``batch`` packed onto ``out``; ``own``: its samples with concviz's own CPU (-1 where not measured)."""
     exit_json = json.dumps(batch.exit, default=str).encode() if batch.exit is not None else b""
     out += COUNTS.pack(len(batch.records), len(batch.samples), len(batch.thread_samples), len(batch.output),
                        len(exit_json))
@@ -194,8 +220,14 @@ def _pack_batch(batch: Batch, out: bytearray) -> None:
             out += payload
         else:
             out += pack(pid, typ, a, b, ident, x, y, z)
-    for t_ns, cores, proc_cores, threads, rss, ctx, processes in batch.samples:
-        out += SAMPLE.pack(t_ns, proc_cores, threads, rss, ctx, processes, len(cores))
+    for sample in batch.samples:
+        t_ns, cores, proc_cores, threads, rss, ctx, processes = sample[:7]
+        if own:
+            own_cores = _own_cores(sample)
+            out += OWN_SAMPLE.pack(t_ns, proc_cores, -1.0 if own_cores is None else own_cores, threads, rss, ctx,
+                                   processes, len(cores))
+        else:
+            out += SAMPLE.pack(t_ns, proc_cores, threads, rss, ctx, processes, len(cores))
         out += struct.pack(f"<{len(cores)}d", *cores)
     for sample in batch.thread_samples:
         out += THREAD_SAMPLE.pack(*sample)
@@ -539,15 +571,22 @@ class _Unpacker:
         batch = Batch()
         for _ in range(n_records):
             batch.records.append(self._record())
+        own = has_own_cpu(self.reader.version)
         for _ in range(n_samples):
-            t_ns, proc_cores, threads, rss, ctx, processes, n = self._take(SAMPLE)
+            own_cores: float | None
+            if own:
+                t_ns, proc_cores, own_cores, threads, rss, ctx, processes, n = self._take(OWN_SAMPLE)
+            else:
+                (t_ns, proc_cores, threads, rss, ctx, processes, n), own_cores = self._take(SAMPLE), None
             if n != (self.reader.cores or n) or not 1 <= n <= MAX_CORES:
                 raise self._damaged(f"a sample has {n} cores, not {self.reader.cores or f'1 to {MAX_CORES}'}")
             self.reader.cores = n
             cores = self._take(struct.Struct(f"<{n}d"))
-            if not all(math.isfinite(v) for v in (proc_cores, *cores)):
+            if not all(math.isfinite(v) for v in (proc_cores, *cores, own_cores or 0.0)):
                 raise self._damaged("a sample holds a value that is not a number")
-            batch.samples.append((t_ns, tuple(cores), proc_cores, threads, rss, ctx, processes))
+            if own_cores is not None and own_cores < 0:
+                own_cores = None  # not measured
+            batch.samples.append((t_ns, tuple(cores), proc_cores, threads, rss, ctx, processes, own_cores))
         for _ in range(n_threads):
             batch.thread_samples.append(self._take(THREAD_SAMPLE))
         for _ in range(n_lines):

@@ -10,6 +10,9 @@ No Textual here: the run screen, the takeaways screen and headless mode all use 
 The guide was written for a Python with a GIL. On a free-threaded build (3.13t and later) with the GIL off, threads
 run Python on several cores at once: no lesson says "waiting for the GIL" there, and each says what was measured
 instead. ``build_note`` says, where a lesson's threads compute, that a free-threaded build had its GIL turned back on.
+
+Every explanation ends with what may make its figures differ from another run's: other programs' load where it was
+enough to change them (``busy_machine``), and runs the measuring itself distorted (``measurement_warnings``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from functools import cache
 from tui.interpreter import FORCED, REENABLED, build_name, gil_state
 from tui.lessons.lesson import Lesson, fmt_s
 
-__all__ = ["Lesson", "build_note", "explain", "fmt_s", "label", "lesson_for", "lessons", "measurement_warnings",
-           "metrics", "watch", "watch_for"]
+__all__ = ["Lesson", "build_note", "busy_machine", "explain", "fmt_s", "label", "lesson_for", "lessons",
+           "measurement_warnings", "metrics", "watch", "watch_for"]
 
 
 @cache
@@ -92,7 +95,13 @@ def explain(trace, now: float | None = None) -> list[str]:
     lesson = lesson_for(trace.meta.get("scenario", ""))
     if lesson is None or not trace.lanes:
         return []
-    return lesson.explain(trace, now) + measurement_warnings(trace, now)
+    return lesson.explain(trace, now) + busy_machine(trace, now) + measurement_warnings(trace, now)
+
+
+def busy_machine(trace, now: float | None = None) -> list[str]:
+    """Other programs' load by ``now``, where it was enough to change the run's figures (``Trace.busy_notes``), as
+    sentences."""
+    return [note[0].upper() + note[1:] + "." for note in trace.busy_notes(now)]
 
 
 def watch(trace) -> str | None:

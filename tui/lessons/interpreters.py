@@ -6,7 +6,7 @@ Not the lesson of a scenario (no scenario is called ``interpreters``). Each run'
 model, and says what differs, quoting those figures and nothing else:
     metrics(runs, now) -> {"scenario", "cores", "interpreters": [...], "models": {model: {label: figures}},
                            "lacks": {label: why a model is missing}}
-    explain(runs, now) -> list[str]
+    explain(runs, now) -> list[str]      (and other programs' load, run by run, where it changes the figures)
 No Textual here.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from tui import lessons
 from tui.lessons.lesson import WALL_TIME, final
+from tui.model import BUSY_SHARE
 from tui.pythons import printable
 
 CLOSE = 1.1  # two figures within this ratio of each other are "too close to call" from one run each
@@ -63,7 +64,28 @@ def _state(trace, started: bool, local: float) -> str:
 
 
 def explain(runs, now: float) -> list[str]:
-    return describe(metrics(runs, now))
+    return describe(metrics(runs, now)) + busy_machine(runs, now)
+
+
+def busy_machine(runs, now: float) -> list[str]:
+    """Other programs' load where it changes the figures: each run's own notes (``Trace.busy_notes``) under its
+    label, and whether they took more of the machine under one interpreter than under another."""
+    lines, loads = [], {}
+    offsets = runs.offsets()
+    for i, (label, trace) in enumerate(zip(runs.labels, runs)):
+        local = runs.local(i, now, offsets)
+        if not runs.started(i) or local <= 0:
+            continue
+        lines += [f"Under {label}, {note}." for note in trace.busy_notes(local)]
+        load = trace.others_load(0.0, local)
+        if load is not None:
+            loads[label] = load
+    shares = [load.share for load in loads.values()]
+    if len(shares) > 1 and max(shares) - min(shares) >= BUSY_SHARE:
+        each = ", ".join(f"{label} {load.share:.0%}" for label, load in loads.items())
+        lines.append(f"Other programs took more of the machine under some interpreters than others ({each}): the "
+                     "interpreters' figures are not compared on equal terms.")
+    return lines
 
 
 def describe(m: dict) -> list[str]:

@@ -32,7 +32,7 @@ _HOT = frozenset((wire.STATE, wire.COUNT, wire.LOCK_REQUEST, wire.LOCK_ACQUIRED,
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One look at the machine and the scenario's process tree (the parent's psutil sampler)."""
+    """One look at the machine, the scenario's process tree and concviz's own process (the parent's sampler)."""
 
     t: float
     cores: tuple[float, ...]  # busy % per core
@@ -41,6 +41,7 @@ class Sample:
     rss: int  # bytes, summed over the tree
     ctx_switches: int  # cumulative, over the tree
     processes: int = 1
+    own_cores: float | None = None  # concviz's own CPU use, in cores; None: not measured (trace format before 5)
 
 
 class TraceData:

@@ -1,4 +1,5 @@
-"""The questions asked of a run: lanes in order, seconds per state, cells, lock statistics, counters, samples.
+"""The questions asked of a run: lanes in order, seconds per state, cells, lock statistics, counters, samples,
+other programs' load.
 
 Every question takes the time ``now`` (seconds from the run's start) it should answer for, so a replay paused
 mid-run and a frozen snapshot clock see exactly what a live run saw at that moment.
@@ -7,6 +8,7 @@ mid-run and a frozen snapshot clock see exactly what a live run saw at that mome
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from typing import Any
 
 from tui.model import cells, lanes
@@ -14,6 +16,30 @@ from tui.model.cells import Cells, Times
 from tui.model.ingest import Sample, TraceData
 from tui.model.lanes import Lane
 from tui.model.locks import LockStats
+
+# Other programs' mean CPU, as a share of the machine's cores, from which a run says so: a run that keeps every core
+# busy gets about that share less of them, which moves its times, speed-ups and waits as much. On 2 cores it is the
+# benchmarks' QUIET_CORES (0.2 cores; benchmarks/bench_probe.py). Runs on a quiet 2-core machine measured up to half
+# of it: the terminal drawing concviz, the kernel's work for the run (its loopback network, its pipes) and /proc's
+# rounding count as others too.
+BUSY_SHARE = 0.1
+MIN_SAMPLES = 5  # samples (half a second) below which others' load is not said: /proc's 10 ms ticks move it by 0.1 core
+BUSIEST_S = 1.0  # others' load is also given over the busiest stretch this long
+
+
+@dataclass(frozen=True)
+class OthersLoad:
+    """Other programs' CPU use while a run, or a stretch of it, went: the machine's busy cores less the scenario's
+    process tree and concviz's own process, from the samples."""
+
+    cores: float  # on average, in cores
+    busiest: float  # on average over its busiest BUSIEST_S, in cores (a run shorter than that: ``cores``)
+    machine: int  # the machine's cores, as sampled
+
+    @property
+    def share(self) -> float:
+        """Of the machine's CPU."""
+        return self.cores / self.machine
 
 
 class Trace(TraceData):
@@ -39,11 +65,36 @@ class Trace(TraceData):
         (tui/model/lanes.py). A reader starts with ``(0, 0)`` and passes back what the last call returned."""
         return self.changes.since(index, epoch, len(self.lanes))
 
-    def load_notes(self) -> list[str]:
-        """What the model aggregated rather than kept one by one (shown on screen, never hidden)."""
+    def load_notes(self, now: float | None = None) -> list[str]:
+        """What load did to the run (shown on screen, never hidden): what the model aggregated rather than kept one
+        by one, and other programs' share of the machine where it changes the figures (by ``now``)."""
+        return self.aggregated_notes() + self.busy_notes(now)
+
+    def aggregated_notes(self) -> list[str]:
+        """What the model aggregated rather than kept one by one, to keep up and bound memory."""
         notes = self.lock_book.notes() + self.probe_notes()
         if self.output_dropped:
             notes.append(f"{self.output_dropped:,} older output lines were dropped")
+        return notes
+
+    def busy_notes(self, now: float | None = None) -> list[str]:
+        """Where other programs took enough of the machine to change the run's figures, by ``now``: at least
+        ``BUSY_SHARE`` of it over the run, or (a comparison) that much more while one model ran than another."""
+        now = self.duration if now is None else now
+        notes = []
+        load = self.others_load(0.0, now)
+        if load is not None and load.share >= BUSY_SHARE:
+            bursts = load.busiest - load.cores >= BUSY_SHARE * load.machine  # a second that much busier: said
+            busiest = f"; {load.busiest:.2f} in its busiest second" if bursts else ""
+            cores = f"{load.machine} core" + ("s" if load.machine != 1 else "")
+            notes.append(f"other programs used {load.cores:.2f} of the {cores} on average during this run "
+                         f"({load.share:.0%}{busiest}): its times, speed-ups and waits are not a quiet machine's")
+        by_model = self.others_by_variant(now)
+        shares = [load.share for load in by_model.values()]
+        if len(shares) > 1 and max(shares) - min(shares) >= BUSY_SHARE:
+            each = ", ".join(f"{name} {load.share:.0%}" for name, load in by_model.items())
+            notes.append(f"other programs took more of the machine while some models ran than others ({each}): the "
+                         "models' figures are not compared on equal terms")
         return notes
 
     # ------------------------------------------------------------------------------------------ lanes
@@ -104,6 +155,41 @@ class Trace(TraceData):
             return []
         n = len(window[0].cores)
         return [sum(s.cores[i] for s in window) / len(window) for i in range(n)]
+
+    def others_load(self, t0: float = 0.0, t1: float | None = None) -> OthersLoad | None:
+        """Other programs' CPU use from ``t0`` to ``t1`` (default: the run's end): the samples taken after ``t0`` and
+        by ``t1`` (each measured the moments before it) that measured concviz's own CPU; None with fewer than
+        ``MIN_SAMPLES`` of them (files before trace format 5 have none). Averaged first, then taken as at least 0:
+        /proc's rounding to ticks cancels out rather than adds up."""
+        times = self.sample_times
+        t1 = self.duration if t1 is None else t1
+        window = [s for s in self.samples[bisect.bisect_right(times, t0) : bisect.bisect_right(times, t1)]
+                  if s.own_cores is not None]
+        if len(window) < MIN_SAMPLES:
+            return None
+        others = [sum(s.cores) / 100 - s.proc_cores - (s.own_cores or 0.0) for s in window]
+        mean = max(sum(others) / len(others), 0.0)
+        busiest, total, first = None, 0.0, 0
+        for i, s in enumerate(window):  # each stretch (t - BUSIEST_S, t] of samples that starts after the first one
+            total += others[i]
+            while s.t - window[first].t >= BUSIEST_S:
+                total -= others[first]
+                first += 1
+            if first > 0:
+                busiest = max(busiest or 0.0, total / (i - first + 1))
+        busiest = mean if busiest is None else max(busiest, mean)  # (the first second, left out, may be the busiest)
+        return OthersLoad(mean, busiest, len(window[0].cores))
+
+    def others_by_variant(self, now: float | None = None) -> dict[str, OthersLoad]:
+        """Other programs' CPU use while each model of a comparison ran (by ``now``), for those it is known for."""
+        now = self.duration if now is None else now
+        found = {}
+        for name, variant in self.variants.items():
+            end = now if variant.end is None else min(variant.end, now)
+            load = self.others_load(variant.start, end) if variant.start < now else None
+            if load is not None:
+                found[name] = load
+        return found
 
     def peak(self, attr: str, now: float | None = None) -> float:
         i = bisect.bisect_right(self.sample_times, self.duration if now is None else now) - 1

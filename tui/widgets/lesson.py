@@ -1,6 +1,7 @@
 """The "what you are seeing" panel: the scenario's lesson in the run's own figures (tui.lessons), whole: the panel
-grows with its text (up to half the screen, then it scrolls). Measurement warnings are in the notice bar. Its "Watch:"
-line is the scenario's, unless the lesson words it for the run's build (the GIL off: tui.lessons.watch)."""
+grows with its text (up to half the screen, then it scrolls). Measurement warnings are in the notice bar; other
+programs' load, where it changes the figures, is in both (here, after the figures it changes). Its "Watch:" line is
+the scenario's, unless the lesson words it for the run's build (the GIL off: tui.lessons.watch)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What a learner must know before trusting the figures, above everything else on the run screen: a replayed file
-that was cut short, what the model aggregated under load (Trace.load_notes), and runs the measuring itself
-distorted (tui.lessons.measurement_warnings). Hidden when there is nothing to say."""
+that was cut short, runs the measuring itself distorted (tui.lessons.measurement_warnings), other programs' load
+where it changes the figures and what the model aggregated under load (Trace.load_notes). Hidden when there is
+nothing to say."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ def notices(trace: Trace, now: float) -> list[tuple[str, str]]:
         found.append(("file cut short", str(trace.meta["notice"])))
     for warning in lessons.measurement_warnings(trace, now):
         found.append(("distorted by measurement", warning.removeprefix("Distorted by measurement: ")))
-    notes = trace.load_notes()
+    busy = trace.busy_notes(now)
+    if busy:
+        found.append(("busy machine", "; ".join(busy)))
+    notes = trace.aggregated_notes()
     if notes:
         found.append(("aggregated under load", "; ".join(notes) + " (to keep up and bound memory)"))
     return found
