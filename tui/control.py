@@ -32,14 +32,12 @@ FRAME_S = 1 / 10  # redraw rate: every frame the UI draws is CPU taken from the 
 SOON_S = FRAME_S / 2  # events arriving this long after a frame of the clock alone are drawn at once
 SLOW_EVERY = 5  # the lesson text and lock statistics are redrawn every 5th frame
 SLOW_SHARE = 0.05  # ... and they take at most this share of a core: a pass that took 20 ms waits 0.4 s
-UI_SHARE = 0.035  # during a live run the drawing thread takes at most this share of a core over time (FrameBudget);
-# with the session's thread (under 1%) watching stays under 5% of a core (issue 14)
+UI_SHARE = 0.035  # during a live run the clock's frames wait while the drawing thread has taken more than this share
+# of a core over time (FrameBudget); with the session's thread (about 1%) watching a run of few events stays under 5%
 UI_BURST_S = 0.02  # CPU seconds it may save up
 UI_DEBT_S = 0.03  # ... and owe at most: a one-off cost past it (a run's start, say) is forgiven, not paid for seconds
-CLOCK_RESERVE_S = 0.01  # a frame of the clock alone leaves this much saved for events that may follow, and
-EVENTS_DEBT_S = 0.015  # a frame for events may run this far into debt: lone events are drawn at once, a flood of
-# them as often as the share allows
-SLOWEST_FRAME_S = 1.0  # ... and a frame comes at least this often all the same: the screen never looks stuck
+CLOCK_RESERVE_S = 0.01  # a frame of the clock alone leaves this much saved for the frames events may ask for
+SLOWEST_FRAME_S = 0.5  # ... and comes at least this often all the same: the screen never looks stuck
 
 
 class NothingToSave(Exception):
@@ -202,14 +200,15 @@ class RunControl:
         return now
 
     def paced(self) -> bool:
-        """Whether to leave out this frame, of the clock or for events. During a live run the drawing thread's CPU
-        is held to ``UI_SHARE`` of a core over time (``FrameBudget``: every frame's drawing, Textual composing and
-        writing it, and all the thread did between frames, counted): a frame that would show events comes when
-        the budget allows, one of the clock alone only while it leaves ``CLOCK_RESERVE_S`` for events; so a lone
-        event is drawn at once (``EVENTS_DEBT_S``), a fast machine draws every ``FRAME_S``, a slow one less often,
-        and watching costs the same share of a core on both; a frame comes every ``SLOWEST_FRAME_S`` all the same.
+        """Whether to leave out this frame, of the clock or for events. During a live run the frames of the clock
+        alone are held to what ``FrameBudget`` allows: the drawing thread's CPU, everything it does counted (every
+        frame's drawing, Textual composing and writing it, what it did between frames), at most ``UI_SHARE`` of a
+        core over time, and a reserve kept; so a fast machine draws every ``FRAME_S``, a slow one less often (but
+        every ``SLOWEST_FRAME_S``), at the same cost. A frame for events is drawn as they come (within ``SOON_S``,
+        at most every ``FRAME_S``): the budget would hold them back by a second on a slow machine, so a run of
+        many events costs more than one of few (their frames are taken from the budget, and the clock's wait).
         While the scenario can use every core (tui/pacing.py) frames come every ``BUSY_FRAME_S`` at most, and the
-        session hands events over every ``FRAME_S``. What the learner does is drawn at once (it does not ask here)."""
+        session hands events over every ``FRAME_S``. What the learner does is drawn at once (it does not ask)."""
         busy = self.clock.live and self._core_use.every_core(self.trace)
         if busy != self.busy and self.session is not None:  # and events handed over every frame, not every 10 ms
             self.session.hand_over_every(FRAME_S if busy else None)
@@ -219,7 +218,7 @@ class RunControl:
             return True
         if not self.going:
             return False
-        return not self.budget.allows(-EVENTS_DEBT_S if self.news else CLOCK_RESERVE_S) and since < SLOWEST_FRAME_S
+        return not self.news and not self.budget.allows(CLOCK_RESERVE_S) and since < SLOWEST_FRAME_S
 
     def soon(self) -> float:
         """Seconds from now until events that just arrived are drawn: within ``SOON_S`` of the last frame, not a
