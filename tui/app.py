@@ -4,22 +4,23 @@ trace file."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.clock import ReplayClock
-from tui.model import Trace
-from tui.runs import Runs
-from tui.screens.compare import CompareScreen, compares
 from tui.screens.home import HomeScreen
-from tui.screens.run import RunScreen
-from tui.screens.scenario import ScenarioScreen
 from tui.screens.too_small import TooSmallScreen, too_small
 from tui.text import printable
 from tui.theme import PALETTES, THEME_PREFIX
 from tui.themes import themes, variable_defaults
+
+if TYPE_CHECKING:  # the run screens, the session and the model are imported with the first run: home comes sooner
+    from tui.model import Trace
+    from tui.runs import Runs
+    from tui.screens.scenario import ScenarioScreen
 
 
 def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_limit_s: float | None = None,
@@ -27,6 +28,10 @@ def run_screen(scenario: str, params: dict | None = None, seed: int = 1, time_li
     """The screen for a run: the comparison screen when its models run side by side (a comparison scenario, a
     ``model=compare`` run, a recording with variants), else the run screen. A comparison given two or more
     interpreters (``pythons``), or a recording of one, compares the interpreters on the comparison screen."""
+    from tui.runs import Runs
+    from tui.screens.compare import CompareScreen, compares
+    from tui.screens.run import RunScreen
+
     trace = replayed.get("replay")
     if isinstance(trace, Runs):
         return CompareScreen(scenario, params, seed, time_limit_s, **replayed)
@@ -171,8 +176,9 @@ class ConcvizApp(App):
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, ScenarioScreen):
-                screen.stop_run("quit")
+            stop_run = getattr(screen, "stop_run", None)  # a run's screen (tui/screens/scenario.py)
+            if stop_run is not None:
+                stop_run("quit")
         self.exit()
 
 
