@@ -13,7 +13,7 @@ import pytest
 
 from scenarios import catalog, wire
 from tui.model import Trace
-from tui.session import MAX_IN_FLIGHT, Session
+from tui.session import MAX_IN_FLIGHT, Session, end_all_runs
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -74,3 +74,21 @@ def test_the_childs_waits_for_room_are_a_load_note():
     trace = Trace()
     trace.info["probe"] = {"waited_for_room": 3, "waited_s": 0.25}
     assert trace.load_notes() == ["the scenario waited 3 times (0.250 s in all) for concviz to read its events"]
+
+
+def test_a_run_whose_sink_has_gone_ends_when_the_app_does(flood_scenario):
+    """The app ended (SIGHUP, say) while its pump was held back by batches no one will apply: ending every run
+    cancels it, so the pump returns and the child's tree is gone (Python joins the pump's thread at exit, before
+    any atexit hook: a pump waiting for ever kept concviz alive at 90% of a core, its child blocked)."""
+    handed: queue.Queue = queue.Queue()
+    session = Session(flood_scenario, {"events": 3_000_000}, 1, sink=handed.put, time_limit_s=120)
+    pump = threading.Thread(target=session.pump, daemon=True)
+    pump.start()
+    handed.get(timeout=60).apply_to(Trace(session.meta()))  # from now on the pump waits for the sink
+    for _ in range(MAX_IN_FLIGHT):
+        handed.get(timeout=60)  # handed over, never applied: the sink has gone
+    assert pump.is_alive()
+    end_all_runs()
+    pump.join(30)
+    assert not pump.is_alive()
+    assert session.proc.poll() is not None

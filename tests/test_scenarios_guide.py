@@ -62,7 +62,8 @@ def check_lessons_mid_run(trace: Trace) -> None:
         json.dumps(lessons.metrics(trace, now))
         lines = lessons.explain(trace, now)
         assert all(isinstance(line, str) and line for line in lines)
-    assert 2 <= len(lessons.explain(trace)) <= 5
+    own = len(lessons.explain(trace)) - len(lessons.busy_machine(trace))  # a busy machine adds its sentence: this
+    assert 2 <= own <= 5  # suite runs on shared machines, under load too
 
 
 # ------------------------------------------------------------------------------------------ async-dashboard
@@ -443,4 +444,5 @@ def test_a_run_with_a_traced_lock_is_calibrated_for_it():
     """What tracing adds inside the critical section, to a tenth of a microsecond (near none where the GIL is on:
     the probe runs no Python there)."""
     trace = run("threads-download", tasks=2, min_s=0.01, max_s=0.02)
-    assert trace.info["lock_tracing_us"] >= 0 and round(trace.info["lock_tracing_us"], 1) == trace.info["lock_tracing_us"]
+    tracing_us = trace.info["lock_tracing_us"]
+    assert tracing_us >= 0 and round(tracing_us, 1) == tracing_us

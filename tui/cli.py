@@ -266,7 +266,12 @@ def cmd_app(args) -> int:
         kwargs = dict(replay=tracefile.load(args.file), speed=args.speed, replay_path=printable(args.file))
     from tui.app import make_app  # Textual is imported only once the input is known to be good
 
-    make_app(**kwargs, theme=args.theme).run()
+    try:
+        make_app(**kwargs, theme=args.theme).run()
+    finally:
+        from tui.session import end_all_runs
+
+        end_all_runs()  # before Python joins the pumps' threads at exit, which would wait for runs no one reads
     return 0
 
 

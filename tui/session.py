@@ -525,9 +525,12 @@ def descendants(root: int, most_threads: int = 256) -> list[int] | None:
     return found
 
 
-def end_all_runs() -> None:
-    """Kill every run still alive (at exit, on SIGTERM or SIGHUP)."""
+def end_all_runs(reason: str = "concviz ended") -> None:
+    """End every run still alive (as the app ends, on SIGTERM or SIGHUP, at exit): each is cancelled, so that its
+    pump returns even if no one applies its batches any more (a pump held back by a sink that has gone would wait
+    for it for ever, and Python joins such threads at exit before its atexit hooks run), and its tree is killed."""
     for session in list(_live):
+        session.cancel(reason)
         session.kill_tree()
 
 
