@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from tui import lessons
 from tui.lessons.lesson import WALL_TIME, final
-from tui.model import BUSY_SHARE
+from tui.model import unequal_load
 from tui.pythons import printable
 
 CLOSE = 1.1  # two figures within this ratio of each other are "too close to call" from one run each
@@ -80,12 +80,8 @@ def busy_machine(runs, now: float) -> list[str]:
         load = trace.others_load(0.0, local)
         if load is not None:
             loads[label] = load
-    shares = [load.share for load in loads.values()]
-    if len(shares) > 1 and max(shares) - min(shares) >= BUSY_SHARE:
-        each = ", ".join(f"{label} {load.share:.0%}" for label, load in loads.items())
-        lines.append(f"Other programs took more of the machine under some interpreters than others ({each}): the "
-                     "interpreters' figures are not compared on equal terms.")
-    return lines
+    unequal = unequal_load(loads, "under some interpreters than others", "the interpreters'")
+    return lines if unequal is None else [*lines, unequal[0].upper() + unequal[1:] + "."]
 
 
 def describe(m: dict) -> list[str]:

@@ -18,10 +18,11 @@ from tui.model.cells import OVERLAY_WEIGHT, SPLIT_STATES
 from tui.model.ingest import COUNTER_GAP_S, MAX_OUTPUT_LINES, Sample, TraceData
 from tui.model.lanes import BASE_STATES, FOLD_S, LANE_OVERLAYS, STATE_HELP, Lane, Segment, Variant
 from tui.model.locks import CHECKPOINT_EVERY_S, CHECKPOINTS_EXACT, MARK_GAP_S, MAX_HOLDS, Hold, LockStats, LockTrace
-from tui.model.trace import BUSY_SHARE, OthersLoad, Trace
+from tui.model.trace import BUSY_SHARE, OthersLoad, Trace, unequal_load
 
 __all__ = [
     "BASE_STATES", "BUSY_SHARE", "CHECKPOINTS_EXACT", "CHECKPOINT_EVERY_S", "COUNTER_GAP_S", "FOLD_S", "LANE_OVERLAYS",
     "MARK_GAP_S", "MAX_HOLDS", "MAX_OUTPUT_LINES", "OVERLAY_WEIGHT", "SPLIT_STATES", "STATE_HELP",
     "Hold", "Lane", "LockStats", "LockTrace", "OthersLoad", "Sample", "Segment", "Trace", "TraceData", "Variant",
+    "unequal_load",
 ]

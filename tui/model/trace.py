@@ -42,6 +42,17 @@ class OthersLoad:
         return self.cores / self.machine
 
 
+def unequal_load(loads: dict[str, OthersLoad], when: str, whose: str) -> str | None:
+    """A note where other programs took ``BUSY_SHARE`` of the machine more during one of ``loads`` (name -> load;
+    models, interpreters) than during another: ``when`` says which ("while some models ran than others"),
+    ``whose`` whose figures suffer ("the models'"). None where they took about the same."""
+    shares = [load.share for load in loads.values()]
+    if len(shares) < 2 or max(shares) - min(shares) < BUSY_SHARE:
+        return None
+    each = ", ".join(f"{name} {load.share:.0%}" for name, load in loads.items())
+    return f"other programs took more of the machine {when} ({each}): {whose} figures are not compared on equal terms"
+
+
 class Trace(TraceData):
     """Everything measured in one run (``TraceData``), and what the screens, lessons and exports ask of it."""
 
@@ -89,13 +100,8 @@ class Trace(TraceData):
             cores = f"{load.machine} core" + ("s" if load.machine != 1 else "")
             notes.append(f"other programs used {load.cores:.2f} of the {cores} on average during this run "
                          f"({load.share:.0%}{busiest}): its times, speed-ups and waits are not a quiet machine's")
-        by_model = self.others_by_variant(now)
-        shares = [load.share for load in by_model.values()]
-        if len(shares) > 1 and max(shares) - min(shares) >= BUSY_SHARE:
-            each = ", ".join(f"{name} {load.share:.0%}" for name, load in by_model.items())
-            notes.append(f"other programs took more of the machine while some models ran than others ({each}): the "
-                         "models' figures are not compared on equal terms")
-        return notes
+        unequal = unequal_load(self.others_by_variant(now), "while some models ran than others", "the models'")
+        return notes if unequal is None else [*notes, unequal]
 
     # ------------------------------------------------------------------------------------------ lanes
 
