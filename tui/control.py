@@ -137,8 +137,7 @@ class RunControl:
     def _go(self, session) -> None:
         session.sink = lambda batch: self.deliver(session, batch)
         self.session, self.busy = session, False  # a new session hands events over at once until told otherwise
-        budget = self.budget
-        self.budget = FrameBudget(budget.share, budget.burst, budget.debt, budget._cpu, budget._monotonic)
+        self.budget.reset()
         self.dirty = True
         self.spawn(session.pump)
 
@@ -309,6 +308,10 @@ class FrameBudget:
         self._cpu, self._monotonic = cpu, monotonic
         self.credit = 0.0  # none saved at the start: a run's first frames are paid for as they come
         self._at: tuple[float, float] | None = None  # (monotonic(), cpu()) when the credit was last brought up to date
+
+    def reset(self) -> None:
+        """Nothing saved and nothing owed: a new run's frames are paid for as they come."""
+        self.credit, self._at = 0.0, None
 
     def allows(self, reserve: float = 0.0) -> bool:
         """Whether a frame may be drawn now, keeping ``reserve`` CPU seconds of credit."""

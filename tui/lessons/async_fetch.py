@@ -13,7 +13,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.lessons import label
-from tui.lessons.lesson import WALL_TIME, Backing, CounterRow, Figure, Lesson, Panel, fmt_s, latest_per, newest
+from tui.lessons.lesson import (WALL_TIME, Backing, CounterRow, Figure, Lesson, Panel, fmt_count, fmt_s, latest_per,
+                               newest)
 from tui.strips import linear_bar, series_cells
 from tui.text import printable
 from tui.theme import Ink
@@ -239,10 +240,6 @@ def models_compared(runs) -> list[str]:
     return every_model(runs) if len(per_model) > 1 else []
 
 
-def _count(v) -> str:
-    return f"{v:,}"
-
-
 LESSON = Lesson(
     scenario="async-fetch",
     metrics=metrics,
@@ -252,15 +249,15 @@ LESSON = Lesson(
     compares=lambda params: params.get("model") == "compare",
     compares_how="-p model=compare",
     figures=(
-        Figure("requests", "requests", _count, drop=4),
+        Figure("requests", "requests", fmt_count, drop=4),
         WALL_TIME,
         Figure("peak_threads", "peak threads", str),
         Figure("in_flight_max", "in flight max", str),
         Figure("peak_rss_mb", "peak memory", lambda v: f"{v:.0f} MB"),
-        Figure("ctx_switches", "ctx switches", _count),
+        Figure("ctx_switches", "ctx switches", fmt_count),
         Figure("cpu_s", "CPU time", fmt_s, drop=5),
     ),
-    counters=(CounterRow("in_flight", "in flight", _count, level=True, state="io"),),
+    counters=(CounterRow("in_flight", "in flight", fmt_count, level=True, state="io"),),
     headlines=(WALL_TIME, Figure("peak_threads", "OS threads at most", str),
                Figure("peak_rss_mb", "peak memory", lambda v: f"{v:.0f} MB")),
     takeaways={

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from tui.interpreter import GIL_OFF, build_name, gil_state
 from tui.lessons import build_note, label
-from tui.lessons.lesson import Backing, CounterRow, Figure, Lesson, Panel, always, fmt_s, newest
+from tui.lessons.lesson import Backing, CounterRow, Figure, Lesson, Panel, always, fmt_count, fmt_s, newest
 from tui.strips import lateness_colour, log_scale_key, log_strip, series_cells
 from tui.text import printable
 from tui.theme import Ink
@@ -182,7 +182,7 @@ LESSON = Lesson(
     compares=always,
     figures=(
         Figure("cpu_threads", "CPU threads", str),
-        Figure("requests", "requests", lambda v: f"{v:,}", drop=4),
+        Figure("requests", "requests", fmt_count, drop=4),
         Figure("p50", "latency p50", _latency, drop=1),
         Figure("p99", "latency p99", _latency),
     ),

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 Window = tuple[float, float]  # the timeline's (t0, t1): a panel's strips line up with the lanes
 
 
+def fmt_count(count: int) -> str:
+    """12,345: a count as a learner reads it."""
+    return f"{count:,}"
+
+
 def fmt_s(seconds: float) -> str:
     """0.432 s, 12 ms or 85 us: a duration as a learner reads it."""
     if seconds >= 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tui.interpreter import build_name
 from tui.lessons import label
-from tui.lessons.lesson import WALL_TIME, Backing, Figure, Lesson, always, fmt_s, newest
+from tui.lessons.lesson import WALL_TIME, Backing, Figure, Lesson, always, fmt_count, fmt_s, newest
 
 ORDER = ("no lock", "no lock, a window", "lock")
 
@@ -92,23 +92,19 @@ def lost_without_the_lock(trace) -> str | None:
             f"it {found['lock']['lost']:,}")
 
 
-def _count(v) -> str:
-    return f"{v:,}"
-
-
 LESSON = Lesson(
     scenario="lost-updates",
     metrics=metrics,
     explain=explain,
     compares=always,
     figures=(
-        Figure("expected", "expected", _count),
-        Figure("actual", "actual", _count, lower_is_better=False),
-        Figure("lost", "lost", _count),
+        Figure("expected", "expected", fmt_count),
+        Figure("actual", "actual", fmt_count, lower_is_better=False),
+        Figure("lost", "lost", fmt_count),
         Figure("lost_share", "lost share", lambda v: f"{v:.0%}", drop=1),
         WALL_TIME,
     ),
     headline=headline,
-    headlines=(Figure("lost", "updates lost", _count), WALL_TIME),
+    headlines=(Figure("lost", "updates lost", fmt_count), WALL_TIME),
     takeaways={"threads model": Backing(newest(lost_without_the_lock), named=False)},
 )

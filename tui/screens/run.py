@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from tui import lessons
-from tui.control import FRAME_S, SLOW_EVERY, SlowPanels  # noqa: F401 - FRAME_S: the benchmarks' frame rate
+from tui.control import FRAME_S, SlowPanels  # noqa: F401 - FRAME_S: the benchmarks' frame rate
 from tui.screens.scenario import KEY_HELP, MIN_SIZE, BatchArrived, ScenarioScreen  # noqa: F401 - as before
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
