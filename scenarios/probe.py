@@ -57,6 +57,7 @@ _buf: list[Record] = []
 _fd: int | None = None
 _flusher: threading.Thread | None = None
 _wake = threading.Event()
+_idle = False  # the flusher sleeps until a record comes: nothing to write, no traced lock to look at (_rest)
 _flush_lock = threading.Lock()
 _FLUSH_S = 0.02  # what the screen waits for an event at most, on top of its frame: ~50 wake-ups a second
 _FLUSH_BUSY_S = 0.005  # while events come faster than _BUSY_EVENTS_PER_S: concviz sees them sooner
@@ -190,6 +191,9 @@ def _send(body: bytearray, pid: int) -> None:
 def _flush_forever() -> None:
     wait, last = _FLUSH_BUSY_S, time.monotonic()
     while True:
+        if not _buf and not _looking():
+            _rest()
+            last = time.monotonic()
         _wake.wait(wait)
         _wake.clear()
         _look_at_locks()
@@ -202,6 +206,27 @@ def _flush_forever() -> None:
         last = now
 
 
+def _rest() -> None:
+    """(The flusher) nothing to write and no lock to look at: sleep until a record comes (_woken), then the period,
+    so that the records that follow it go out with it. Waking every 20 ms regardless took the GIL from a process busy
+    on the CPU 50 times a second: with 64 such workers, every other program on the machine (concviz's own screen
+    too) waited seconds for a core."""
+    global _idle
+    _wake.clear()
+    _idle = True
+    if not _buf:  # a record that came before _idle was set did not wake us: look again
+        _wake.wait()
+    _idle = False
+    _wake.clear()
+
+
+def _woken() -> None:
+    """A record came while the flusher rested: wake it (the first record only)."""
+    global _idle
+    _idle = False
+    _wake.set()
+
+
 def _start_flusher() -> None:
     global _flusher
     _flusher = threading.Thread(target=_flush_forever, name="concviz-flusher", daemon=True)
@@ -212,6 +237,8 @@ def _emit(rec: Record) -> None:
     if len(_buf) >= _HARD_LIMIT:
         _make_room()
     _buf.append(rec)
+    if _idle:
+        _woken()
 
 
 def _text(kind: int, target: int, text: str) -> None:
@@ -224,6 +251,8 @@ def _text(kind: int, target: int, text: str) -> None:
     t = _now()
     for i, part in enumerate(parts):
         _buf.append((wire.TEXT, kind, int(i == len(parts) - 1), target, t, len(part), 0, part))
+    if _idle:
+        _woken()
 
 
 # ------------------------------------------------------------------------------------------- CPU readings
@@ -332,6 +361,8 @@ class Task:
         if len(_buf) >= _HARD_LIMIT:
             _make_room()
         _buf.append((_STATE, _STATE_CODE[name], 0, self.id, _now(), on_cpu, run_queue))
+        if _idle:
+            _woken()
 
     def mark(self, name: str, at: int | None = None) -> None:
         """Switch state without reading the CPU counters (for a task that runs on another thread)."""
@@ -746,6 +777,12 @@ def _look_at_locks() -> None:
             lock._look(cutoff)
 
 
+def _looking() -> bool:
+    """Whether a traced lock has threads whose acquisitions _look_at_locks may send (the flusher looks every
+    period while one has: its records are appended where _woken is not called)."""
+    return any(lock._threads and type(lock) is Lock for lock in _locks)
+
+
 def _locks_counts_out() -> None:
     """This thread's counts of every traced lock go out (its cpu stretch ends: the model splits it with them)."""
     ident = _ident()
@@ -870,8 +907,9 @@ def attach_worker(fd: int, launched: int, variant: int, lane: bool = False) -> N
     A forked worker inherited the scenario's probe as it was at the fork: its buffer holds the scenario's events
     (which the scenario sends itself), its flush lock may have been held by the scenario's flusher, and the
     forking thread's task and names belong to the scenario. All of that starts afresh here."""
-    global _fd, _flush_lock, _variant, _worker, _waits, _waited_ns, _written
+    global _fd, _flush_lock, _variant, _worker, _waits, _waited_ns, _written, _wake, _room, _idle
     _flush_lock = threading.Lock()
+    _wake, _room, _idle = threading.Event(), threading.Event(), False  # the scenario's flusher may have held theirs
     _buf.clear()
     _tls.__dict__.clear()
     _counter_ids.clear()  # names are per process on the wire: send them again under this pid
@@ -947,6 +985,8 @@ def count(name: str, value: int) -> None:
     if len(_buf) >= _HARD_LIMIT:
         _make_room()
     _buf.append((wire.COUNT, 0, cid, t.id if t else 0, _now(), int(value), 0))
+    if _idle:
+        _woken()
 
 
 def note(**info: object) -> None:

@@ -205,6 +205,32 @@ def test_run_queue_wait_is_read_again_only_after_a_context_switch():
     assert json.loads(run.proc.stdout) == [222, 222, 333, 333]
 
 
+def test_with_nothing_to_write_the_flusher_sleeps_until_a_record_comes():
+    """A flusher that woke every 20 ms took the GIL from a process busy on the CPU 50 times a second, and 64 such
+    workers left every other program on the machine (concviz's screen too) waiting seconds for a core. With nothing
+    to write and no traced lock to look at, it waits for a record with no time out, and the first record wakes
+    it: the record goes out without a flush."""
+    run = run_probe("""
+        import json, threading
+        waits, rested = [], threading.Event()
+        class Watched(threading.Event):
+            def wait(self, timeout=None):
+                waits.append(timeout)
+                if timeout is None:
+                    rested.set()
+                return super().wait(timeout)
+        probe._wake = Watched()
+        has_rested = rested.wait(30)
+        probe._room.clear()
+        probe.count("requests", 1)
+        written = probe._room.wait(30)
+        print(json.dumps({"rested": has_rested, "written": written, "records": probe.records_written()}))
+    """)
+    seen = json.loads(run.proc.stdout)
+    assert seen["rested"] and seen["written"]
+    assert len(run.of(wire.COUNT)) == 1 and seen["records"] >= 3  # hello, the name and the count, written
+
+
 def test_init_lets_the_pipe_hold_a_burst_of_events():
     """1 MiB instead of the default 64 KiB: the flusher writes a burst in one go instead of waiting on concviz."""
     with open("/proc/sys/fs/pipe-max-size") as f:
