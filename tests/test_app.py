@@ -222,6 +222,34 @@ async def test_a_crashed_run_shows_its_failure_and_the_app_stays_usable():
         assert isinstance(app.screen, HomeScreen)
 
 
+async def test_the_help_is_made_once_and_closing_it_leaves_the_footer_as_it_was():
+    """Opening the help again shows the same screen, scrolled to its top (making it composes, styles and lays it
+    out); closing it leaves the run screen's footer alone when its keys did not change (Textual made it again, a
+    widget per key, each time the screen came back)."""
+    from tui.widgets.keys import Keys
+
+    app = replay(fixtures.threads_download(), 0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Keys)
+        keys_before = list(footer.children)
+        assert keys_before
+        await pilot.press("question_mark")
+        await pilot.pause()
+        first = app.screen
+        first.query_one("#help").scroll_end(animate=False)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen) and list(footer.children) == keys_before
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is first and first.query_one("#help").scroll_y == 0
+        await pilot.press("escape")
+        await pilot.resize_terminal(160, 40)  # wide enough for the zoom keys: the footer is made again
+        await pilot.pause()
+        assert len(footer.children) > len(keys_before)
+
+
 async def test_resizing_to_tiny_and_back_keeps_the_screen_and_its_clock():
     app = make_app(replay=fixtures.threads_download(), playing=True)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -356,7 +356,7 @@ async def test_interpreters_compared_keep_gil_wait_where_any_run_had_the_gil():
         assert "gil wait" in app.screen.query_one(StateLegend).render_line(0).text
         await pilot.press("question_mark")
         await settle(pilot)
-        assert app.screen._trace() is None and app.screen._gil()  # two interpreters: no one run's build
+        assert app.screen.python is None and app.screen.gil  # two interpreters: no one run's build
 
 
 def test_help_says_section_4_depends_on_the_build():
@@ -393,7 +393,7 @@ async def test_the_help_over_a_free_threaded_run_reads_that_runs_build():
         await pilot.press("question_mark")
         await settle(pilot)
         help_screen = app.screen
-        assert isinstance(help_screen, HelpScreen) and help_screen._trace() is trace
+        assert isinstance(help_screen, HelpScreen) and help_screen.python == trace.python
         assert "with the GIL off" in str(help_screen.query_one(".help-text").render())
 
 

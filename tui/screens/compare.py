@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui import lessons
 from tui.control import SlowPanels
@@ -40,6 +40,7 @@ from tui.text import printable
 from tui.view import View
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.crash import CrashPanel, failure
+from tui.widgets.keys import Keys
 from tui.widgets.legend import StateLegend, legend_text
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.notices import NoticeBar, notices
@@ -156,7 +157,7 @@ class CompareScreen(ScenarioScreen):
             yield CompareTable(id="figures", classes="panel")
             with VerticalScroll(id="why", classes="panel"):
                 yield LessonPanel(self._watch_line(), id="explanation")
-        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
+        yield Keys(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#figures").border_title = "figures"

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.theme import ink_of
 from tui.tour import Step
+from tui.widgets.keys import Keys
 
 
 class GuideScreen(Screen):
@@ -63,7 +64,7 @@ class GuideScreen(Screen):
                 yield table
             hint = "n starts the tour's first run" if step.number == 1 else "the tour ends here: p goes back"
             yield Static(Text(hint, style=ink.faint), id="guide-hint")
-        yield Footer(show_command_palette=False)
+        yield Keys(show_command_palette=False)
 
     def action_tour_next(self) -> None:
         self.app.tour_move(1)
@@ -72,10 +73,10 @@ class GuideScreen(Screen):
         self.app.tour_move(-1)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import show_help
 
-        self.app.push_screen(HelpScreen("tour", [("n", "the next step of the tour"), ("p", "the step before"),
-                                                 ("?", "this help"), ("q", "quit")]))
+        show_help(self.app, "tour", [("n", "the next step of the tour"), ("p", "the step before"),
+                                     ("?", "this help"), ("q", "quit")])
 
     async def action_quit(self) -> None:
         await self.app.action_quit()

@@ -124,46 +124,28 @@ def keys_table(keys: list[tuple[str, str]]) -> Table:
 
 
 class HelpScreen(ModalScreen):
-    """Explains the screen it was opened from."""
+    """Explains the screen it was opened from (open it with ``show_help``)."""
 
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "close"),
     ]
 
-    def __init__(self, topic: str, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, topic: str, keys: list[tuple[str, str]], python: dict | None = None, gil: bool = True) -> None:
+        """``python``: the interpreter of the run under the help, if that screen shows one run; ``gil``: whether
+        any run under it had the GIL on (no run: as on a GIL build)."""
         super().__init__()
         self.topic = topic
         self.keys = keys
-
-    def _below(self):
-        """The screen the help was opened over."""
-        for screen in reversed(self.app.screen_stack):
-            if screen is not self:
-                return screen
-        return None
-
-    def _trace(self):
-        """The run the help was opened over, if that screen shows one run (interpreters compared: None)."""
-        below = self._below()
-        if getattr(below, "runs", None):
-            return None
-        trace = getattr(below, "trace", None)
-        return trace if hasattr(trace, "python") else None
-
-    def _gil(self) -> bool:
-        """Whether any run under the help had the GIL on (no run: as on a GIL build)."""
-        below = self._below()
-        runs = getattr(below, "runs", None) or [getattr(below, "trace", None)]
-        return any(bool(getattr(trace, "gil_enabled", True)) for trace in runs)
+        self.python = python
+        self.gil = gil
 
     def compose(self) -> ComposeResult:
-        trace = self._trace()
-        title, text = topic(self.topic, trace.python if trace is not None else None)
+        title, text = topic(self.topic, self.python)
         with VerticalScroll(id="help"):
             yield Static(Text(title, style="bold"))
             yield Static(text, classes="help-text")
             yield Static(Text("Colours", style="bold"))
-            yield Static(colour_table(self._gil(), ink_of(self.app.theme)))
+            yield Static(colour_table(self.gil, ink_of(self.app.theme)))
             yield Static(Text("Keys", style="bold"))
             yield Static(keys_table([*self.keys, PALETTE_KEY]))
             yield Static(Text("Escape, ? or q closes this help", style=ink_of(self.app.theme).muted))
@@ -171,5 +153,40 @@ class HelpScreen(ModalScreen):
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "help"
 
+    def on_screen_resume(self) -> None:
+        self.query_one("#help").scroll_home(animate=False)  # kept from the last time: open at its top
+
     def action_close(self) -> None:
         self.dismiss()
+
+
+KEPT = 6  # help screens kept made, the oldest let go past that
+
+
+def under(screen) -> tuple[dict | None, bool]:
+    """(the interpreter of the run ``screen`` shows, if it shows one run; whether any run on it had the GIL on)."""
+    trace = getattr(screen, "trace", None)
+    runs = getattr(screen, "runs", None)
+    python = trace.python if not runs and hasattr(trace, "python") else None
+    gil = any(bool(getattr(run, "gil_enabled", True)) for run in (runs or [trace]))
+    return python, gil
+
+
+def show_help(app, topic: str, keys: list[tuple[str, str]]) -> None:
+    """Open the help for ``topic`` over the current screen. Each help is made once (per topic, keys, the run's
+    interpreter and GIL, and theme) and kept installed: opening it again repaints it, where making it composes,
+    styles and lays out its text and tables three times over (~0.1 s of a busy run's screen here)."""
+    python, gil = under(app.screen)
+    key = (topic, tuple(keys), gil_state(python) if python is not None else None, gil, app.theme)
+    kept: dict[tuple, HelpScreen] = app.__dict__.setdefault("_concviz_help", {})
+    screen = kept.pop(key, None)
+    if screen is None:
+        screen = HelpScreen(topic, keys, python, gil)
+        app.install_screen(screen, f"help {id(screen)}")
+        while len(kept) >= KEPT:
+            old = kept.pop(next(iter(kept)))
+            if old not in app.screen_stack:
+                app.uninstall_screen(old)
+                old.remove()
+    kept[key] = screen  # the newest last
+    app.push_screen(screen)

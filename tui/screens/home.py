@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from scenarios import catalog
@@ -22,6 +22,7 @@ from tui import lessons
 from tui.interpreter import build_name, free_threaded, python_info
 from tui.text import printable
 from tui.theme import DARK_INK, Ink, ink_of
+from tui.widgets.keys import Keys
 
 # The guide's Overview and Section 1: what each kind of work spends its time on, and the model that fits it.
 WORKLOADS = (
@@ -126,7 +127,7 @@ class HomeScreen(Screen):
             yield Static(intro(ink), id="intro")
             yield Static(workloads(self.python, ink=ink), id="workloads", classes="panel")
             yield OptionList(*scenario_options(self.python, ink), id="scenarios", classes="panel")
-        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
+        yield Keys(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#workloads").border_title = "Section 1: I/O-bound vs CPU-bound work"
@@ -163,11 +164,11 @@ class HomeScreen(Screen):
             self.app.start_run(scenarios.get_option_at_index(scenarios.highlighted).id)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import show_help
 
-        self.app.push_screen(HelpScreen("home", [("\u2191 \u2193", "choose a scenario"), ("Enter", "run it"),
-                                                 ("t", "the guide's takeaways, with this session's figures"),
-                                                 ("?", "this help"), ("q", "quit")]))
+        show_help(self.app, "home", [("\u2191 \u2193", "choose a scenario"), ("Enter", "run it"),
+                                     ("t", "the guide's takeaways, with this session's figures"),
+                                     ("?", "this help"), ("q", "quit")])
 
     def action_takeaways(self) -> None:
         from tui.screens.takeaways import TakeawaysScreen

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 
 from tui import lessons
 from tui.control import FRAME_S, SlowPanels  # noqa: F401 - FRAME_S: the benchmarks' frame rate
 from tui.screens.scenario import KEY_HELP, MIN_SIZE, BatchArrived, ScenarioScreen  # noqa: F401 - as before
 from tui.widgets.cores import CoresPanel
 from tui.widgets.crash import CrashPanel
+from tui.widgets.keys import Keys
 from tui.widgets.legend import StateLegend
 from tui.widgets.lesson import LessonPanel
 from tui.widgets.locks import LockPanel
@@ -66,7 +66,7 @@ class RunScreen(ScenarioScreen):
         with Horizontal(id="bottom"):
             yield LessonPanel(self._watch_line(), id="lesson", classes="panel")
             yield OutputLog(id="output", classes="panel")
-        yield Footer(show_command_palette=False)  # ctrl+p: the help screen lists it
+        yield Keys(show_command_palette=False)  # ctrl+p: the help screen lists it
 
     def on_mount(self) -> None:
         self.query_one("#cores").border_title = "cores"

@@ -421,9 +421,9 @@ class ScenarioScreen(Screen):
         self.app.go_home()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import show_help
 
-        self.app.push_screen(HelpScreen(self.HELP_TOPIC, self.keys()))
+        show_help(self.app, self.HELP_TOPIC, self.keys())
 
     async def action_quit(self) -> None:
         self.stop_run("quit")

@@ -253,10 +253,10 @@ class TakeawaysScreen(Screen):
         self.app.go_home()
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import show_help
 
-        self.app.push_screen(HelpScreen("takeaways", [("Esc", "back to the screen you came from"),
-                                                      ("h", "home"), ("?", "this help"), ("q", "quit")]))
+        show_help(self.app, "takeaways", [("Esc", "back to the screen you came from"),
+                                          ("h", "home"), ("?", "this help"), ("q", "quit")])
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
