@@ -26,6 +26,7 @@ from tui.clock import ReplayClock
 from tui.control import FRAME_S, NothingToSave, RunControl
 from tui.model import Trace
 from tui.runs import Runs, compares
+from tui.screens.compositor import LeanCompositor
 from tui.screens.too_small import MIN_SIZE  # noqa: F401 - as before
 from tui.text import printable
 from tui.view import ZOOM_STEP
@@ -109,6 +110,7 @@ class ScenarioScreen(Screen):
                  *, replay: Trace | Runs | None = None, clock=None, name: str | None = None,
                  pythons: list | tuple = (), tour_step=None) -> None:
         super().__init__(name=name)
+        self._compositor = LeanCompositor()  # each frame renders what changed, not the whole screen again
         self.tour_step = tour_step
         """The tour's step this run is (tui/tour.py), or None: n and p move through the tour, P edits parameters."""
         self.control = RunControl(scenario, params, seed, time_limit_s, replay=replay, clock=clock, pythons=pythons)
