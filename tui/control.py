@@ -179,6 +179,9 @@ class RunControl:
             return
         self._kept = self.trace
         self.ended(self.trace)
+        from tui.session import give_back
+
+        give_back()  # what the run's pump and batches left behind
         runs = self.runs
         if runs is not None and self.sessions and runs.stopped is None and self.trace is runs[runs.current] \
                 and runs.current + 1 < len(runs):

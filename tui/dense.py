@@ -24,9 +24,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from array import array
 
 from tui.model import BASE_STATES, Lane, Trace
-from tui.model.cells import bucket_pieces, cell_states, lock_marks, span_piece, stretch_pieces
+from tui.model.cells import OVERLAY_WEIGHT, bucket_pieces, cell_states, lock_marks, span_piece, stretch_pieces
 
 _TINY = 1e-9  # task-seconds below this are rounding, not time spent
 _RANK = {s: i for i, s in enumerate((*BASE_STATES, "done"))}
@@ -38,9 +39,9 @@ class Steps:
     __slots__ = ("ts", "levels", "areas", "pending")
 
     def __init__(self) -> None:
-        self.ts: list[float] = []  # the times where it steps, ascending
-        self.levels: list[float] = []  # its level from ts[i] on
-        self.areas: list[float] = []  # the area under it up to ts[i]
+        self.ts = array("d")  # the times where it steps, ascending (arrays of doubles: 8 bytes a step, not 32)
+        self.levels = array("d")  # its level from ts[i] on
+        self.areas = array("d")  # the area under it up to ts[i]
         self.pending: list[tuple[float, float]] = []
 
     def add(self, t: float, change: float) -> None:
@@ -103,7 +104,7 @@ class DenseRow:
     def __init__(self) -> None:
         self.steps: dict[str, Steps] = {}
         self.ended = Steps()  # how many of its lanes had ended (for the label's "done")
-        self.marks: list[float] = []  # times a traced lock was acquired, ascending
+        self.marks = array("d")  # times a traced lock was acquired, ascending
         self.version = 0  # bumped whenever the cells it answers change
         self._marks_new = False  # a mark was added since the cells were last asked
         self._cache: tuple | None = None  # (window, now, times, carries, states, marks)
@@ -178,13 +179,15 @@ class DenseRow:
 class _Ink:
     """What a row holds of one lane, so that a change is added as a change."""
 
-    __slots__ = ("row", "segments", "tail", "spans", "open_from", "folded", "marks", "end")
+    __slots__ = ("row", "segments", "tail", "spans", "open_ends", "open_from", "folded", "marks", "end")
 
     def __init__(self, row: DenseRow) -> None:
         self.row = row
         self.segments = 0  # segments[:segments] are held for good (they ended)
         self.tail: list[tuple] = []  # pieces held for the segment still open
-        self.spans: list[tuple[list, tuple]] = []  # (lock span, piece held for it), as in lane.overlays
+        self.spans: list[list] = []  # the lock spans held, as in lane.overlays (spans[:open_from] closed when held:
+        # their pieces are span_piece(span), a closed span never changes)
+        self.open_ends: list = []  # for spans[open_from:], each one's end as held (None: it was open)
         self.open_from = 0  # spans[open_from:] may still change
         self.folded: dict[int, tuple[float, float]] = {}  # 50 ms bucket -> (wait, hold) held
         self.marks = 0
@@ -269,31 +272,44 @@ def _swap(row: DenseRow, old: list[tuple], new: list[tuple]) -> None:
         row.add(state, t0, t1, weight)
 
 
+def _held_piece(span: list, end) -> tuple:
+    return (span[2], span[0], end, OVERLAY_WEIGHT)
+
+
 def _take_spans(lane: Lane, ink: _Ink, row: DenseRow) -> None:
     """Lock spans: new ones added, ended ones closed; spans the model folded into 50 ms buckets swapped for the
-    buckets."""
+    buckets. Only the spans are held (references to the model's); a piece is rebuilt from its span when needed:
+    closed when held, it is span_piece(span); in the open tail, from the end held (``ink.open_ends``)."""
     spans, held = lane.overlays, ink.spans
-    folded_now = bool(held) and (len(spans) < len(held) or spans[len(held) - 1] is not held[-1][0])
+    open_from, ends = ink.open_from, ink.open_ends
+    folded_now = bool(held) and (len(spans) < len(held) or spans[len(held) - 1] is not held[-1])
     if folded_now:  # the model folded its oldest spans into buckets: swap them out
         alive = {id(span) for span in spans}
-        for span, piece in held:
+        kept, kept_ends = [], []
+        for j, span in enumerate(held):
+            end = span[1] if j < open_from else ends[j - open_from]
             if id(span) not in alive:
-                _swap(row, [piece], [])
-        held[:] = [(span, piece) for span, piece in held if id(span) in alive]
-        ink.open_from = 0
+                _swap(row, [_held_piece(span, end)], [])
+            else:
+                kept.append(span)
+                kept_ends.append(end)
+        held[:] = kept
+        ends = kept_ends  # every span held is in the tail now (open_from 0)
+        open_from = 0
     if folded_now or len(lane.folded) != len(ink.folded):
         _take_folded(lane, ink, row)
-    for j in range(ink.open_from, len(held)):  # spans that were open when last held (closed ones never change)
-        span, piece = held[j]
-        if span[1] != piece[2]:
-            fresh = span_piece(span)
-            _swap(row, [piece], [fresh])
-            held[j] = (span, fresh)
+    for j in range(open_from, len(held)):  # spans that were open when last held (closed ones never change)
+        span, end = held[j], ends[j - open_from]
+        if span[1] != end:
+            _swap(row, [_held_piece(span, end)], [span_piece(span)])
+            ends[j - open_from] = span[1]
     for span in spans[len(held):]:
-        piece = span_piece(span)
-        row.add(*piece)
-        held.append((span, piece))
-    ink.open_from = next((j for j in range(ink.open_from, len(held)) if held[j][1][2] is None), len(held))
+        row.add(*span_piece(span))
+        held.append(span)
+        ends.append(span[1])
+    first_open = next((j for j in range(open_from, len(held)) if ends[j - open_from] is None), len(held))
+    ink.open_ends = ends[first_open - open_from:]
+    ink.open_from = first_open
 
 
 def _take_folded(lane: Lane, ink: _Ink, row: DenseRow) -> None:

@@ -49,6 +49,7 @@ THREADS_PER_TICK = 64  # threads in a cpu stretch whose scheduler counters are r
 MAX_IN_FLIGHT = 4  # batches of events handed over and not applied yet, past which the pump stops reading events
 PAUSED_POLL_S = 0.005  # while it has stopped, it looks this often whether the sink has caught up
 AFTER_EXIT_S = 2.0  # a pipe still open this long after the child's exit (and read meanwhile) is left unread
+GIVE_BACK_S = 1.0  # while a run goes, the memory the app freed is given back to the system this often (give_back)
 DEFAULT_TIME_LIMIT_S = 120.0
 _live: "weakref.WeakSet[Session]" = weakref.WeakSet()
 
@@ -87,6 +88,30 @@ def _sample_seconds(trace: Trace, s: tuple) -> Sample:
     t_ns, *rest = s
     return Sample(trace.seconds(t_ns), *rest)
 
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    """glibc's malloc_trim(0), or None where there is none (another C library, not Linux)."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return lambda: trim(0)
+
+
+_trim = _malloc_trim()
+
+
+def give_back() -> None:
+    """Give the memory the app has freed back to the system. A run's model and timeline grow in large lists that
+    move as they grow, and glibc keeps what they leave behind in its heap: at threads-download tasks=500
+    updates=100000, 140 MB of the live app's RSS was free memory it still held (malloc_trim gave it back; a call
+    with nothing to give back costs ~10 us, and ctypes lets go of the GIL meanwhile)."""
+    if _trim is not None:
+        _trim()
 
 class Session:
     """One run of one scenario in its own child process."""
@@ -185,6 +210,7 @@ class Session:
         batch = Batch()
         started = time.monotonic()
         next_tick = started
+        next_give_back = started + GIVE_BACK_S
         delivered = 0.0
         exited_at: float | None = None
         broken: str | None = None
@@ -196,6 +222,9 @@ class Session:
                 if now >= next_tick:
                     next_tick = now + TICK_S
                     self._sample(batch, threads=not behind)
+                if now >= next_give_back:
+                    next_give_back = now + GIVE_BACK_S
+                    give_back()
                 if batch and not behind and (now - delivered >= self.deliver_s or not (batch.records or batch.output)):
                     self._hand_over(batch)
                     batch, delivered = Batch(), now

@@ -42,7 +42,7 @@ STATE_WIDTH = 9  # "lock wait"
 MARK = "\u25c6"  # a lock was acquired in this cell
 NOW_MARK = "\u25bc"  # the play head on the axis
 EMPTY = Style()
-STRIPS_KEPT = 4096  # rows' strips kept, the least recently drawn let go first
+STRIPS_KEPT = 512  # rows' strips kept, the least recently drawn let go first
 HEADROOM = 1.25  # while lanes still arrive, dense rows leave room for this many times as many before regrouping
 
 
