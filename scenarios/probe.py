@@ -438,8 +438,11 @@ def waiting(state: str = "io") -> Iterator[None]:
 #   ``_Thread.release``, whose call is the real lock's own __exit__ and whose __del__, run as the with statement
 #   drops it right after, puts the clock into ``times[2]`` (C as well). The thread's next acquisition, its task's
 #   end or the flusher sends it whole (LOCK_TAKEN).
-# - where the lock is not free the getter waits for it itself, timed (the lock is contended anyway): the waits
-#   that matter. A wait of a millisecond or more is sent whole, the others summed.
+# - where the lock is not free the getter notes the time it was asked for and leaves __enter__ ``_Thread.enter``,
+#   which waits for it in C and reads the clock in C (``_contended``): the waits that matter. The thread's next
+#   acquisition settles it: a wait of a millisecond or more is sent whole, the others summed. (The getter used to
+#   wait itself, in Python: its code ran on after the acquire, a thread lost the GIL there holding the lock, and
+#   the lock became a convoy for good.)
 # Counts and waits go out per thread at the end of each span (LOCK_SUM, LOCK_SUM_WAITS). Without a GIL (a
 # free-threaded build with the GIL off) none of this is needed: _LockWithoutGIL uses plain methods.
 
@@ -462,7 +465,8 @@ _NOTHING: Callable[[], None] = type(None)  # called with no arguments, does noth
 _CALL_ENTER_NOW = operator.methodcaller("_enter_now")
 
 # _Thread.pending: what is owed for the thread's latest acquisition
-_NONE, _WHOLE, _RELEASE = 0, 1, 2  # nothing; all of it, once released (LOCK_TAKEN); its release (LOCK_RELEASED)
+_NONE, _WHOLE, _RELEASE, _WAITED = 0, 1, 2, 3  # nothing; all of it, once released (LOCK_TAKEN); its release
+# (LOCK_RELEASED); its wait, summed (or all of it if it waited long), once released
 
 
 class _Thread:
@@ -588,41 +592,43 @@ class Lock:
 
     def _contended(self, thread: _Thread, t: int, release: Callable[..., object] | None = None
                    ) -> Callable[..., object]:
-        """Another thread holds the lock: wait for it here, from ``t``. ``release``: this acquisition is timed
-        (its request and acquisition go out now, live, its release once done). While this thread holds the lock no
-        other one can reach the end of its getter: ``_enter_now`` stays this one's until __enter__ calls it."""
-        out = self._out
-        if release is not None:
-            out.append((wire.LOCK_REQUEST, 0, self.id, thread.task, t, 0, 0))
-        self._acquire()
-        acquired = _now()
-        waited = acquired - t
-        self._enter_now = _NOTHING
-        if release is not None:
-            out.append((wire.LOCK_ACQUIRED, 0, self.id, thread.task, acquired, 0, 0))
-            thread.times[1], thread.pending = acquired, _RELEASE
-            return release
-        if waited >= _LONG_NS and (out is not _buf or not _pressed()):  # sent whole, timed to its release
-            thread.times[1], thread.pending, thread.requested = acquired, _WHOLE, t
-            thread.look = thread.n
-            return thread.release()
-        thread.n += 1
-        thread.waited += 1
-        _counted_waits.add(_ident())
-        thread.wait += waited
-        if waited > thread.longest:
-            thread.longest = waited
-        return self._exit
+        """Another thread holds the lock: this acquisition waits for it in C, as a timed one does (__enter__ is
+        ``_Thread.enter``), requested at ``t``; ``release``: it is timed (sent whole). An untimed one is settled by
+        the thread's next acquisition (``_WAITED``: its wait summed, or sent whole if long). Waiting for it here, in
+        Python, left Python code to run between the acquire and the body: a thread that lost the GIL there held
+        the lock, every other one waited for it, and the lock became a convoy for good (threads-download
+        updates=20000: median +65% against the plain code, best +4%)."""
+        thread.requested = t
+        thread.times[1] = 0  # not acquired yet: the flusher leaves it alone until it is
+        if release is None:
+            release = thread.release()
+            thread.pending = _WAITED
+            thread.look = thread.n  # the next acquisition settles this one
+        else:
+            thread.pending = _WHOLE
+        self._enter_now = thread.enter
+        return release
 
-    def _settle(self, thread: _Thread, t: int, released_only: bool = False) -> None:
+    def _settle(self, thread: _Thread, t: int, released_only: bool = False, ident: int | None = None) -> None:
         """What is owed for the thread's latest timed acquisition, once released (``released_only``: else skip it,
         it is held right now). An exit object kept alive (by an exception's traceback) counts as released at ``t``."""
         how, acquired, released = thread.pending, thread.times[1], thread.times[2]
-        if not how or released < acquired and released_only:
+        if not how or not acquired or released < acquired and released_only:  # (not acquired yet: still waiting)
             return
         thread.pending = _NONE  # before any call: the flusher settles too
         if released < acquired:
             released = t
+        if how == _WAITED:
+            waited = acquired - thread.requested
+            if waited < _LONG_NS or self._out is _buf and _pressed():
+                thread.n += 1
+                thread.waited += 1
+                thread.wait += waited
+                if waited > thread.longest:
+                    thread.longest = waited
+                _counted_waits.add(_ident() if ident is None else ident)
+                return
+            how = _WHOLE  # a long wait: sent whole, timed to its release
         if how == _RELEASE:
             self._out.append((wire.LOCK_RELEASED, 0, self.id, thread.task, released, 0, 0))
         else:
@@ -665,7 +671,7 @@ class Lock:
         if thread is None:
             return
         t = thread.last = _now()
-        self._settle(thread, t, released_only=True)
+        self._settle(thread, t, released_only=True, ident=ident)
         if thread.n:
             self._send(thread)
         if new_span:
@@ -676,7 +682,7 @@ class Lock:
         thread's next one; one held since before ``cutoff`` goes out as acquired, live, its release to follow."""
         for thread in list(self._threads.values()):
             how = thread.pending
-            if not how:
+            if not how or how == _WAITED:  # a wait summed: its own thread settles it (the sums are its own)
                 continue
             acquired, released = thread.times[1], thread.times[2]
             if released >= acquired:
@@ -744,6 +750,34 @@ class _LockWithoutGIL(Lock):
         else:
             self._contended(thread, t, _NOTHING if timed else None)
         return True
+
+    def _contended(self, thread: _Thread, t: int, release: Callable[..., object] | None = None
+                   ) -> Callable[..., object]:
+        """Another thread holds the lock: wait for it here, from ``t`` (no GIL to lose while holding it).
+        ``release``: this acquisition is timed (its request and acquisition go out now, live, its release once
+        done)."""
+        out = self._out
+        if release is not None:
+            out.append((wire.LOCK_REQUEST, 0, self.id, thread.task, t, 0, 0))
+        self._acquire()
+        acquired = _now()
+        waited = acquired - t
+        self._enter_now = _NOTHING
+        if release is not None:
+            out.append((wire.LOCK_ACQUIRED, 0, self.id, thread.task, acquired, 0, 0))
+            thread.times[1], thread.pending = acquired, _RELEASE
+            return release
+        if waited >= _LONG_NS and (out is not _buf or not _pressed()):  # sent whole, timed to its release
+            thread.times[1], thread.pending, thread.requested = acquired, _WHOLE, t
+            thread.look = thread.n
+            return thread.release()
+        thread.n += 1
+        thread.waited += 1
+        _counted_waits.add(_ident())
+        thread.wait += waited
+        if waited > thread.longest:
+            thread.longest = waited
+        return self._exit
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()

@@ -351,7 +351,8 @@ def probe_timed_per_span() -> int:
 
 def test_a_contended_acquisition_is_timed_from_its_request():
     """The main thread holds the lock until the other thread, finding it taken, is about to wait for it (the lock's
-    acquire, wrapped here, says so): events, not sleeps, order the two."""
+    acquire, wrapped here, says so): events, not sleeps, order the two. The other thread's acquisition goes out
+    whole (or live, if the flusher saw it held for a while) from its request."""
     run = run_probe("""
         import threading
         lock = probe.Lock("busy")
@@ -374,11 +375,67 @@ def test_a_contended_acquisition_is_timed_from_its_request():
             t.join()
     """)
     other, main = _task_id(run, "other"), _task_id(run, "main")
-    seq = [(r[1], r[5]) for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED) if r[4] == other]
-    assert [typ for typ, _ in seq] == [wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED]
+    whole = [(r[5], r[6], r[7]) for r in run.of(wire.LOCK_TAKEN) if r[4] == other]
+    live = [(r[1], r[5]) for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED) if r[4] == other]
+    if whole:
+        ((requested, acquired, released),) = whole
+        assert not live
+    else:
+        assert [typ for typ, _ in live] == [wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED]
+        requested, acquired, released = (t for _, t in live)
     ((main_acquired, main_released),) = [(r[6], r[7]) for r in run.of(wire.LOCK_TAKEN) if r[4] == main]
-    requested, acquired, released = (t for _, t in seq)
     assert main_acquired < requested < main_released <= acquired <= released
+
+
+@pytest.mark.parametrize("timed", [True, False])
+def test_no_python_of_the_probe_runs_while_a_contended_lock_is_held(timed):
+    """A thread that found the lock taken waits for it in C too, timed or counted: once it has the lock, none of
+    the probe's Python runs until it lets go. (Waiting in Python, the probe ran on after the acquire: a thread
+    could lose the GIL there holding the lock, and the hot lock turned into a convoy.) The counted wait is summed
+    at the thread's next acquisition."""
+    run = run_probe(f"""
+        import sys, threading
+        lock = probe.Lock("watched")
+        lock._timed = {4 if timed else 0}
+        probe._LONG_NS = 10**15  # however long it waits here, a counted wait is summed, not sent whole
+        real, mine, inside, got = lock._lock, probe.__file__, [], [False]
+        waiting = threading.Event()
+        real_acquire = lock._acquire
+        def acquire(*args):
+            other = threading.current_thread() is not threading.main_thread()
+            if other and real.locked():
+                waiting.set()
+            taken = real_acquire(*args)
+            got[0] = other
+            return taken
+        lock._acquire = acquire
+        def profile(frame, event, arg):
+            if got[0] and event in ("call", "return") and frame.f_code.co_filename == mine and real.locked():
+                inside.append((event, frame.f_code.co_name))
+        def other():
+            with probe.task("other"):
+                sys.setprofile(profile)
+                with lock:
+                    pass
+                sys.setprofile(None)
+                with lock:  # settles the wait before
+                    pass
+        with probe.task("main"):
+            with lock:
+                t = threading.Thread(target=other)
+                t.start()
+                waiting.wait()
+            t.join()
+        print(inside)
+    """)
+    assert run.proc.stdout.strip() == "[]"
+    other = _task_id(run, "other")
+    if timed:
+        assert [r for r in run.of(wire.LOCK_TAKEN) if r[4] == other and r[5] < r[6]]  # from its request
+    else:
+        ((waited, wait),) = [(r[7], r[6]) for r in run.of(wire.LOCK_SUM_WAITS) if r[4] == other]
+        assert waited == 1 and wait > 0
+        assert _acquisitions(run)[other] == 2
 
 
 def test_no_python_of_the_probe_runs_while_the_real_lock_is_held():
