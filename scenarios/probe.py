@@ -494,6 +494,16 @@ class _Thread:
         })
 
 
+def _count_wait(thread: _Thread, waited: int, ident: int) -> None:
+    """An acquisition that waited ``waited`` ns, counted and summed (not sent whole) for thread ``ident``."""
+    thread.n += 1
+    thread.waited += 1
+    thread.wait += waited
+    if waited > thread.longest:
+        thread.longest = waited
+    _counted_waits.add(ident)
+
+
 def _pressed() -> bool:
     """The buffer is past its soft limit (concviz reads slower than events come): send counts, not detail."""
     return len(_buf) >= _SOFT_LIMIT
@@ -621,12 +631,7 @@ class Lock:
         if how == _WAITED:
             waited = acquired - thread.requested
             if waited < _LONG_NS or self._out is _buf and _pressed():
-                thread.n += 1
-                thread.waited += 1
-                thread.wait += waited
-                if waited > thread.longest:
-                    thread.longest = waited
-                _counted_waits.add(_ident() if ident is None else ident)
+                _count_wait(thread, waited, _ident() if ident is None else ident)
                 return
             how = _WHOLE  # a long wait: sent whole, timed to its release
         if how == _RELEASE:
@@ -771,12 +776,7 @@ class _LockWithoutGIL(Lock):
             thread.times[1], thread.pending, thread.requested = acquired, _WHOLE, t
             thread.look = thread.n
             return thread.release()
-        thread.n += 1
-        thread.waited += 1
-        _counted_waits.add(_ident())
-        thread.wait += waited
-        if waited > thread.longest:
-            thread.longest = waited
+        _count_wait(thread, waited, _ident())
         return self._exit
 
     def __exit__(self, *exc: object) -> None:

@@ -349,11 +349,21 @@ def probe_timed_per_span() -> int:
     return probe._TIMED
 
 
+MAIN_HOLDS_IT = """
+with probe.task("main"):
+    with lock:
+        t = threading.Thread(target=other)
+        t.start()
+        waiting.wait()  # until ``other`` is about to wait for the lock (its wrapped acquire sets it)
+    t.join()
+"""
+
+
 def test_a_contended_acquisition_is_timed_from_its_request():
     """The main thread holds the lock until the other thread, finding it taken, is about to wait for it (the lock's
     acquire, wrapped here, says so): events, not sleeps, order the two. The other thread's acquisition goes out
     whole (or live, if the flusher saw it held for a while) from its request."""
-    run = run_probe("""
+    run = run_probe(textwrap.dedent("""
         import threading
         lock = probe.Lock("busy")
         waiting = threading.Event()
@@ -367,13 +377,7 @@ def test_a_contended_acquisition_is_timed_from_its_request():
             with probe.task("other"):
                 with lock:
                     pass
-        with probe.task("main"):
-            with lock:
-                t = threading.Thread(target=other)
-                t.start()
-                waiting.wait()
-            t.join()
-    """)
+    """) + MAIN_HOLDS_IT)
     other, main = _task_id(run, "other"), _task_id(run, "main")
     whole = [(r[5], r[6], r[7]) for r in run.of(wire.LOCK_TAKEN) if r[4] == other]
     live = [(r[1], r[5]) for r in run.of(wire.LOCK_REQUEST, wire.LOCK_ACQUIRED, wire.LOCK_RELEASED) if r[4] == other]
@@ -393,7 +397,7 @@ def test_no_python_of_the_probe_runs_while_a_contended_lock_is_held(timed):
     the probe's Python runs until it lets go. (Waiting in Python, the probe ran on after the acquire: a thread
     could lose the GIL there holding the lock, and the hot lock turned into a convoy.) The counted wait is summed
     at the thread's next acquisition."""
-    run = run_probe(f"""
+    run = run_probe(textwrap.dedent(f"""
         import sys, threading
         lock = probe.Lock("watched")
         lock._timed = {4 if timed else 0}
@@ -420,14 +424,7 @@ def test_no_python_of_the_probe_runs_while_a_contended_lock_is_held(timed):
                 sys.setprofile(None)
                 with lock:  # settles the wait before
                     pass
-        with probe.task("main"):
-            with lock:
-                t = threading.Thread(target=other)
-                t.start()
-                waiting.wait()
-            t.join()
-        print(inside)
-    """)
+    """) + MAIN_HOLDS_IT + "print(inside)\n")
     assert run.proc.stdout.strip() == "[]"
     other = _task_id(run, "other")
     if timed:

@@ -27,7 +27,7 @@ import math
 from array import array
 
 from tui.model import BASE_STATES, Lane, Trace
-from tui.model.cells import OVERLAY_WEIGHT, bucket_pieces, cell_states, lock_marks, span_piece, stretch_pieces
+from tui.model.cells import bucket_pieces, cell_states, lock_marks, span_piece, stretch_pieces
 
 _TINY = 1e-9  # task-seconds below this are rounding, not time spent
 _RANK = {s: i for i, s in enumerate((*BASE_STATES, "done"))}
@@ -273,7 +273,9 @@ def _swap(row: DenseRow, old: list[tuple], new: list[tuple]) -> None:
 
 
 def _held_piece(span: list, end) -> tuple:
-    return (span[2], span[0], end, OVERLAY_WEIGHT)
+    """The piece held for ``span`` when it ended at ``end`` (None: open): span_piece as it was then."""
+    state, t0, _, weight = span_piece(span)
+    return state, t0, end, weight
 
 
 def _take_spans(lane: Lane, ink: _Ink, row: DenseRow) -> None:

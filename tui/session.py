@@ -89,7 +89,6 @@ def _sample_seconds(trace: Trace, s: tuple) -> Sample:
     return Sample(trace.seconds(t_ns), *rest)
 
 
-
 def _malloc_trim() -> Callable[[], object] | None:
     """glibc's malloc_trim(0), or None where there is none (another C library, not Linux)."""
     try:
@@ -112,6 +111,7 @@ def give_back() -> None:
     with nothing to give back costs ~10 us, and ctypes lets go of the GIL meanwhile)."""
     if _trim is not None:
         _trim()
+
 
 class Session:
     """One run of one scenario in its own child process."""
